@@ -1,0 +1,204 @@
+// The interpreting vCPU. It decodes once into Insn records cached per
+// guest-physical page, dispatches through each record's handler, and reaches
+// memory through a small direct-mapped fast TLB (about ten host instructions
+// on a hit, as in QEMU's softmmu). A miss takes the slow path to the core Mmu
+// interface, which is the only place where walks, faults and counters live.
+// The CPU knows nothing of shadow paging or EPT.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "core/guest_ram.h"
+#include "core/mmu.h"
+#include "cpu/code_cache.h"
+#include "cpu/cpuid.h"
+#include "cpu/exception.h"
+#include "cpu/insn.h"
+#include "cpu/platform.h"
+#include "cpu/state.h"
+
+namespace vmsim::cpu {
+
+class Decoder;
+
+enum class StopReason : uint8_t {
+  Budget,       // the instruction budget of this run() call is used up
+  Halted,       // hlt with nothing to wake the CPU
+  Requested,    // a device asked to stop (debug exit)
+  Exception,    // stop_on_exception is set and the guest raised one
+  TripleFault,  // an exception could not be delivered
+};
+
+struct RunResult {
+  StopReason reason = StopReason::Budget;
+  GuestException exception;  // for Exception and TripleFault
+};
+
+struct CpuStats {
+  uint64_t data_lookups = 0;   // data accesses, each one TLB lookup
+  uint64_t fetch_lookups = 0;  // instruction-TLB lookups: one per entry into a code page
+  uint64_t decoded = 0;        // instructions decoded by Zydis
+  uint64_t exceptions[32] = {};
+  std::map<uint16_t, uint64_t> unimplemented;  // by ZydisMnemonic: raised as #UD
+};
+
+// 128-bit memory operand.
+struct U128 {
+  uint64_t lo, hi;
+};
+
+class Cpu {
+ public:
+  Cpu(Mmu& mmu, GuestRam& ram, Platform& platform);
+  ~Cpu();
+  Cpu(const Cpu&) = delete;
+  Cpu& operator=(const Cpu&) = delete;
+
+  CpuState s;
+  CpuFeatures features;  // what CPUID advertises beyond the user-level baseline
+  uint64_t tsc_offset = 0;
+
+  // Run until 'max_instructions' more have retired or something stops the CPU.
+  RunResult run(uint64_t max_instructions);
+  uint64_t instructions() const { return icount_; }
+  // The time-stamp counter ticks once per retired instruction, so a run is
+  // deterministic (DESIGN §3, §8).
+  uint64_t tsc() const { return icount_ + tsc_offset; }
+  const CpuStats& stats() const { return stats_; }
+  CpuStats& stats() { return stats_; }
+
+  // Stop at the first guest exception instead of delivering it (tests,
+  // fuzzing, and guests without an IDT).
+  void set_stop_on_exception(bool on) { stop_on_exception_ = on; }
+  void request_stop() {
+    stop_requested_ = true;
+    events_ |= kEventStop;
+  }
+  // Drop every cached translation (paging state changed).
+  void flush_fast_tlb();
+  // After a write to guest memory that did not go through the CPU (loader,
+  // devices, a hypervisor emulating a write): keep decoded code coherent.
+  void notify_phys_write(Gpa gpa);
+
+  // --- Memory access for instruction handlers ------------------------------
+  template <class T> T load(uint64_t la);
+  template <class T> void store(uint64_t la, T v);
+  // Read-modify-write of one operand: f(old) returns the new value. Faults
+  // (write permission on every byte) happen before f runs.
+  template <class T, class F> void rmw(uint64_t la, F f);
+  // Check that 'len' bytes at 'la' are writable, faulting now if not.
+  void probe_write(uint64_t la, uint64_t len);
+
+  Platform& platform() { return platform_; }
+
+  // Execution helpers for handlers.
+  void raise_unimplemented(const Insn& d);
+  void mark_refetch() { events_ |= kEventRefetch; }
+
+ private:
+  friend class CpuTestAccess;
+  static constexpr unsigned kFastBits = 8;
+  static constexpr uint64_t kFastMask = (1u << kFastBits) - 1;
+  static constexpr uint64_t kInvalidTag = 1;  // never a page-aligned address
+  struct FastEntry {
+    uint64_t tag = kInvalidTag;  // page-aligned linear address
+    uintptr_t addend = 0;        // host pointer = linear address + addend
+  };
+  struct FetchEntry {
+    uint64_t tag = kInvalidTag;
+    CodePage* page = nullptr;
+  };
+  struct FastTlb {
+    FastEntry read[1u << kFastBits];
+    FastEntry write[1u << kFastBits];
+    FetchEntry fetch[1u << kFastBits];
+  };
+  enum : uint32_t { kEventRefetch = 1, kEventStop = 2 };
+
+  // Slow path: translate through the Mmu, fault if the access is not
+  // permitted, install fast entries. Returns the host pointer for 'la'.
+  uint8_t* translate(uint64_t la, Access kind, Translation* out = nullptr);
+  template <class T> T load_slow(uint64_t la);
+  template <class T> void store_slow(uint64_t la, T v);
+  void copy_from_guest(uint64_t la, void* out, size_t n);
+  void copy_to_guest(uint64_t la, const void* in, size_t n);
+
+  CodePage* fetch_page(uint64_t rip);
+  const Insn* decode_at(CodePage* cp, uint64_t rip);
+  void execute_page();
+  void deliver(const GuestException& e);
+  void on_code_write(uint64_t gfn);
+  FastTlb& fast() { return fast_[s.cpl == 3]; }
+
+  Mmu& mmu_;
+  GuestRam& ram_;
+  Platform& platform_;
+  Decoder* decoder_;
+  CodeCache code_;
+  FastTlb fast_[2];  // [0] supervisor, [1] user (CPL 3)
+  Insn cross_page_insn_;  // an instruction that straddles two pages is never cached
+  CpuStats stats_;
+  uint64_t icount_ = 0;
+  uint64_t limit_ = 0;
+  uint32_t events_ = 0;
+  bool stop_requested_ = false;
+  bool stop_on_exception_ = false;
+  RunResult result_;
+};
+
+// ---------------------------------------------------------------------------
+// Fast paths, inline: a hit is a tag compare and a host memory access.
+
+template <class T> inline T Cpu::load(uint64_t la) {
+  ++stats_.data_lookups;
+  const FastEntry& e = fast().read[(la >> kPageShift) & kFastMask];
+  if (e.tag == (la & ~kPageMask) && (la & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
+    T v;
+    std::memcpy(&v, reinterpret_cast<const void*>(la + e.addend), sizeof(T));
+    return v;
+  }
+  return load_slow<T>(la);
+}
+
+template <class T> inline void Cpu::store(uint64_t la, T v) {
+  ++stats_.data_lookups;
+  const FastEntry& e = fast().write[(la >> kPageShift) & kFastMask];
+  if (e.tag == (la & ~kPageMask) && (la & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
+    std::memcpy(reinterpret_cast<void*>(la + e.addend), &v, sizeof(T));
+    return;
+  }
+  store_slow<T>(la, v);
+}
+
+template <class T, class F> inline void Cpu::rmw(uint64_t la, F f) {
+  ++stats_.data_lookups;
+  const FastEntry& e = fast().write[(la >> kPageShift) & kFastMask];
+  if (e.tag == (la & ~kPageMask) && (la & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
+    void* p = reinterpret_cast<void*>(la + e.addend);
+    T v;
+    std::memcpy(&v, p, sizeof(T));
+    v = f(v);
+    std::memcpy(p, &v, sizeof(T));
+    return;
+  }
+  probe_write(la, sizeof(T));
+  T v;
+  copy_from_guest(la, &v, sizeof(T));
+  v = f(v);
+  copy_to_guest(la, &v, sizeof(T));
+}
+
+template <class T> T Cpu::load_slow(uint64_t la) {
+  T v;
+  copy_from_guest(la, &v, sizeof(T));
+  return v;
+}
+
+template <class T> void Cpu::store_slow(uint64_t la, T v) {
+  probe_write(la, sizeof(T));
+  copy_to_guest(la, &v, sizeof(T));
+}
+
+}  // namespace vmsim::cpu

@@ -1,0 +1,4 @@
+#pragma once
+#include "cpu/decode_ctx.h"
+
+#define VMSIM_INSNS_SHIFT(X)
