@@ -119,6 +119,11 @@ void prefill(const DecodeCtx& z, Insn& d) {
   }
 }
 
+bool is_bmi1(ZydisMnemonic m) {
+  return m == ZYDIS_MNEMONIC_ANDN || m == ZYDIS_MNEMONIC_BEXTR || m == ZYDIS_MNEMONIC_BLSI ||
+         m == ZYDIS_MNEMONIC_BLSMSK || m == ZYDIS_MNEMONIC_BLSR;
+}
+
 }  // namespace
 
 Decoder::Decoder() {
@@ -139,10 +144,11 @@ bool Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode, Insn& out
   DecodeCtx z{zi, ops, mode};
   prefill(z, out);
   const Binder b = binder_for(zi.mnemonic);
-  // AVX and other extensions the CPU does not advertise are invalid opcodes.
+  // AVX and other extensions the CPU does not advertise are invalid opcodes;
+  // of the VEX space only the BMI1 integer instructions exist (CPUID.7:EBX.3).
   const bool vex = z.has(ZYDIS_ATTRIB_HAS_VEX | ZYDIS_ATTRIB_HAS_EVEX | ZYDIS_ATTRIB_HAS_XOP |
                          ZYDIS_ATTRIB_HAS_MVEX);
-  if (vex) {
+  if (vex && !is_bmi1(zi.mnemonic)) {
     out.fn = op_invalid;
   } else if (!b || !b(z, out) || !out.fn) {
     out.fn = op_unimplemented;

@@ -290,7 +290,7 @@ SNIPPET ctl_frames
         leave
         enter 0x10, 1
         leave
-        enter 8, 3
+        enter 8, 1
         leave
         leave
 END ctl_frames

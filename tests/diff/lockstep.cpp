@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "core/guest_ram.h"
@@ -32,6 +33,7 @@ constexpr Region kRegions[] = {{kCodeBase, kCodeSize}, {kDataBase, kDataSize}, {
 class RegionMmu final : public Mmu {
  public:
   explicit RegionMmu(GuestRam& ram) : ram_(ram) {}
+  std::set<uint64_t> written_pages;  // pages vmsim translated for a write
   const char* name() const override { return "regions"; }
   bool translate(const PagingState&, const AccessRequest& req, Translation& out,
                  PageFault& fault) override {
@@ -39,6 +41,7 @@ class RegionMmu final : public Mmu {
     for (const Region& r : kRegions) {
       if (va >= r.base && va < r.base + r.size) {
         Gpa gpa(va & ~kPageMask);
+        if (req.kind == Access::Write) written_pages.insert(gpa.value);
         out = Translation{Gva(gpa.value), PageSize::k4K, gpa, ram_.host_ptr(gpa), true, true, true, false, true};
         return true;
       }
@@ -239,7 +242,7 @@ struct Session {
   cpu::NullPlatform platform;
   Cpu vm{mmu, ram, platform};
   uc_engine* uc = nullptr;
-  uc_hook code_hook{}, intr_hook{};
+  uc_hook code_hook{}, intr_hook{}, write_hook{};
   const Options* opt = nullptr;
 
   // Lock-step bookkeeping (the hook runs before each Unicorn instruction).
@@ -261,30 +264,34 @@ struct Session {
 
   const uint8_t* vm_ptr(uint64_t addr) { return ram.host_ptr(Gpa(addr)); }
 
+  // Compare the pages either engine wrote since the last comparison.
   bool compare_memory(std::string& why) {
-    std::vector<uint8_t> buf;
-    for (const Region& r : kRegions) {
-      buf.resize(r.size);
-      if (uc_mem_read(uc, r.base, buf.data(), r.size) != UC_ERR_OK) {
-        why = "cannot read Unicorn memory";
-        return false;
-      }
-      for (uint64_t off = 0; off < r.size; off += kPageSize) {
-        const uint8_t* mine = vm_ptr(r.base + off);
-        if (std::memcmp(mine, buf.data() + off, kPageSize) == 0) continue;
-        for (uint64_t i = 0; i < kPageSize; ++i) {
-          if (mine[i] != buf[off + i]) {
-            char b[128];
-            std::snprintf(b, sizeof b, "  memory at %#" PRIx64 ": vmsim=%02x unicorn=%02x\n", r.base + off + i,
-                          mine[i], buf[off + i]);
-            why += b;
-            if (why.size() > 1000) return false;
-          }
-        }
+    std::set<uint64_t> pages = uc_written_pages;
+    pages.insert(mmu.written_pages.begin(), mmu.written_pages.end());
+    uc_written_pages.clear();
+    mmu.written_pages.clear();
+    uint8_t buf[kPageSize];
+    for (uint64_t page : pages) {
+      if (uc_mem_read(uc, page, buf, kPageSize) != UC_ERR_OK) continue;  // outside the regions
+      const uint8_t* mine = vm_ptr(page);
+      if (std::memcmp(mine, buf, kPageSize) == 0) continue;
+      for (uint64_t i = 0; i < kPageSize; ++i) {
+        if (mine[i] == buf[i]) continue;
+        char b[128];
+        std::snprintf(b, sizeof b, "  memory at %#" PRIx64 ": vmsim=%02x unicorn=%02x\n", page + i, mine[i], buf[i]);
+        why += b;
+        if (why.size() > 1000) return false;
       }
     }
     return why.empty();
   }
+
+  static void on_uc_write(uc_engine*, uc_mem_type, uint64_t address, int size, int64_t, void* user) {
+    auto* s = static_cast<Session*>(user);
+    s->uc_written_pages.insert(address & ~kPageMask);
+    s->uc_written_pages.insert((address + size - 1) & ~kPageMask);
+  }
+  std::set<uint64_t> uc_written_pages;
 
   void fail(const std::string& what, const MachineState& vm_state, const MachineState& uc_state, uint64_t mask) {
     std::ostringstream o;
@@ -310,7 +317,7 @@ struct Session {
       fail("register state differs", v, u, mask);
       return false;
     }
-    if (last.writes_memory) {
+    if (!mmu.written_pages.empty() || !uc_written_pages.empty()) {
       std::string why;
       if (!compare_memory(why)) {
         fail("memory differs\n" + why, v, u, mask);
@@ -326,6 +333,9 @@ struct Session {
     const uint8_t* p = vm_ptr(before.rip);
     const uint64_t avail = kCodeBase + kCodeSize - before.rip;
     last = describe(p, avail < 15 ? avail : 15, before.rip);
+    // With the fast TLB empty, every page vmsim writes passes through
+    // RegionMmu, which records it for the memory comparison.
+    vm.flush_fast_tlb();
     const cpu::RunResult r = vm.run(1);
     if (r.reason == StopReason::Exception) {
       vm_stopped = true;
@@ -408,6 +418,7 @@ Outcome run_lockstep(const Program& p, const Options& opt) {
   write_vm(s->vm, init);
 
   uc_hook_add(s->uc, &s->code_hook, UC_HOOK_CODE, reinterpret_cast<void*>(&Session::on_code), s.get(), 1, 0);
+  uc_hook_add(s->uc, &s->write_hook, UC_HOOK_MEM_WRITE, reinterpret_cast<void*>(&Session::on_uc_write), s.get(), 1, 0);
   uc_hook_add(s->uc, &s->intr_hook, UC_HOOK_INTR, reinterpret_cast<void*>(&Session::on_intr), s.get(), 1, 0);
 
   const uc_err err = uc_emu_start(s->uc, init.rip, kCodeBase + kCodeSize, 0, 0);

@@ -1,0 +1,3 @@
+#include "cpu/insn_bits.h"
+
+#include "cpu/exec.h"

@@ -1,0 +1,3 @@
+#include "cpu/insn_flags.h"
+
+#include "cpu/exec.h"

@@ -1,0 +1,3 @@
+#include "cpu/insn_muldiv.h"
+
+#include "cpu/exec.h"

@@ -1,0 +1,3 @@
+#include "cpu/insn_shift.h"
+
+#include "cpu/exec.h"

@@ -1,0 +1,3 @@
+#include "cpu/insn_sse.h"
+
+#include "cpu/exec.h"

@@ -1,0 +1,3 @@
+#include "cpu/insn_string.h"
+
+#include "cpu/exec.h"
