@@ -33,11 +33,11 @@ bool GuestRam::back(Gfn g, Hfn& out) {
     if (is_hole(Gfn(first + i)) || hfn_[first + i] != kUnbacked) whole = false;
   if (per > 1 && whole) {
     auto run = host_.alloc_contiguous(per);
-    if (!run) return false;
+    if (!run) throw HostMemoryExhausted("the host frame pool is exhausted");
     for (uint64_t i = 0; i < per; ++i) hfn_[first + i] = static_cast<uint32_t>(run->value + i);
   } else {
     auto f = host_.alloc_frame();
-    if (!f) return false;
+    if (!f) throw HostMemoryExhausted("the host frame pool is exhausted");
     hfn_[g.value] = static_cast<uint32_t>(f->value);
   }
   ++host_faults_;

@@ -4,12 +4,19 @@
 // than 4 KiB so that a backend can map guest RAM with large pages.
 #pragma once
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include "core/host_memory.h"
 #include "core/types.h"
 
 namespace vmsim {
+
+// The host frame pool ran out: the run ends as a 'limit' (DESIGN §4).
+class HostMemoryExhausted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class GuestRam {
  public:
@@ -28,10 +35,11 @@ class GuestRam {
   bool is_backed(Gfn g) const { return g.value < frames_ && hfn_[g.value] != kUnbacked; }
 
   // The host frame behind a RAM frame, backing its whole granule on first
-  // touch. Returns false when the frame is not RAM or the host pool is full.
+  // touch. Returns false when the frame is not RAM; throws
+  // HostMemoryExhausted when the host pool is full.
   bool back(Gfn g, Hfn& out);
   // Host pointer for a guest-physical address, backing it if needed;
-  // nullptr when it is not RAM (or the pool is full).
+  // nullptr when it is not RAM.
   uint8_t* host_ptr(Gpa a);
   HostMemory& host() { return host_; }
   uint64_t host_faults() const { return host_faults_; }  // granules backed so far

@@ -29,8 +29,6 @@ enum Vector : uint8_t {
   kXM = 19,  // SIMD floating-point
 };
 
-const char* vector_name(uint8_t v);
-
 struct GuestException {
   uint8_t vector = 0;
   bool has_error = false;

@@ -6,6 +6,7 @@
 #include "cpu/insn_bits.h"
 #include "cpu/insn_control.h"
 #include "cpu/insn_flags.h"
+#include "cpu/insn_io.h"
 #include "cpu/insn_misc.h"
 #include "cpu/insn_move.h"
 #include "cpu/insn_muldiv.h"
@@ -27,6 +28,7 @@ namespace {
   VMSIM_INSNS_STRING(X)    \
   VMSIM_INSNS_FLAGS(X)     \
   VMSIM_INSNS_MISC(X)      \
+  VMSIM_INSNS_IO(X)        \
   VMSIM_INSNS_SSE(X)
 
 using Table = std::array<Binder, ZYDIS_MNEMONIC_MAX_VALUE + 1>;

@@ -1,0 +1,188 @@
+// vmsim: the command line (DESIGN §4).
+//
+// Exit status of `vmsim run`: 0 the guest ended cleanly with exit code 0,
+// 1 cleanly with another code, 2 bad usage or bad input (one line, nothing
+// written), 3 the guest crashed, 4 a limit stopped it.
+#include <unistd.h>
+
+#include <Zydis/Zydis.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/result.h"
+#include "cpu/insn_table.h"
+#include "tools/bundled.h"
+#include "vmm/machine.h"
+
+namespace {
+
+using namespace vmsim;
+
+constexpr int kExitUsage = 2;
+
+int usage_error(const std::string& msg) {
+  std::fprintf(stderr, "vmsim: %s\n", msg.c_str());
+  return kExitUsage;
+}
+
+struct RunArgs {
+  std::string mmu = "flat";
+  std::vector<std::string> sets;
+  std::string config_file;
+  std::string output;
+  uint64_t max_instructions = 0;
+  bool quiet = false;
+  std::string guest;
+  std::vector<std::string> guest_args;
+};
+
+nlohmann::json cpu_stats_json(cpu::Cpu& c) {
+  nlohmann::json unimpl = nlohmann::json::object();
+  for (const auto& [op, n] : c.stats().unimplemented)
+    unimpl[ZydisMnemonicGetString(static_cast<ZydisMnemonic>(op))] = n;
+  return {{"decoded", c.stats().decoded}, {"unimplemented", unimpl}};
+}
+
+int cmd_run(const RunArgs& a) {
+  Config config;
+  try {
+    if (!a.config_file.empty()) config.load_file(a.config_file);
+    for (const std::string& s : a.sets) config.set_assignment(s);
+  } catch (const ConfigError& e) {
+    return usage_error(e.what());
+  }
+  if (a.mmu != "flat") return usage_error("unknown --mmu '" + a.mmu + "' (this build has: flat)");
+
+  // GUEST is a bundled guest's name or a path to an image.
+  std::string image_path = a.guest;
+  std::string name = a.guest;
+  if (const BundledGuest* b = find_bundled(a.guest)) {
+    image_path = bundled_image_path(*b);
+  } else if (a.guest.find('/') == std::string::npos && !std::filesystem::exists(a.guest)) {
+    return usage_error("unknown guest '" + a.guest + "': not a file, and not a bundled guest (" +
+                       bundled_names() + ")");
+  } else {
+    name = std::filesystem::path(a.guest).stem().string();
+  }
+
+  std::string cmdline;
+  for (const std::string& arg : a.guest_args) cmdline += (cmdline.empty() ? "" : " ") + arg;
+
+  // Refuse an unwritable result path before anything runs.
+  const std::string path = a.output.empty() ? name + "-" + a.mmu + ".json" : a.output;
+  {
+    const std::string probe = path + ".tmp." + std::to_string(::getpid());
+    std::FILE* f = std::fopen(probe.c_str(), "w");
+    if (!f) return usage_error("cannot write the result to '" + path + "'");
+    std::fclose(f);
+    std::remove(probe.c_str());
+  }
+
+  std::unique_ptr<Machine> m;
+  try {
+    Image image = read_image(image_path);
+    MachineOptions mo;
+    mo.console = a.quiet ? nullptr : stdout;
+    mo.progress = ::isatty(2);
+    m = std::make_unique<Machine>(config, mo);
+    m->boot_elf64(image, cmdline);
+  } catch (const ImageError& e) {
+    return usage_error(e.what());
+  } catch (const std::exception& e) {
+    return usage_error(e.what());
+  }
+
+  const RunOutcome out = m->run(a.max_instructions);
+
+  RunRecord rec;
+  rec.mmu = m->mmu_name();
+  rec.config = config.to_json();
+  rec.image = image_path;
+  rec.args = a.guest_args;
+  rec.end = guest_end_name(out.end);
+  rec.exit_code = out.exit_code;
+  rec.console_sha256 = m->console_sha256();
+  rec.message = out.message;
+  rec.total = m->total();
+  rec.roi = m->roi();
+  rec.wall_seconds = out.wall_seconds;
+  rec.cpu = cpu_stats_json(m->cpu());
+  try {
+    write_json_atomic(path, make_result(rec));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vmsim: %s\n", e.what());
+    return 3;
+  }
+
+  const double mips = out.wall_seconds > 0 ? rec.total.instructions / out.wall_seconds / 1e6 : 0;
+  std::fprintf(stderr, "[vmsim] %s: %s", name.c_str(), rec.end.c_str());
+  if (out.end == GuestEnd::Clean) std::fprintf(stderr, ", exit code %u", out.exit_code);
+  else std::fprintf(stderr, ": %s", out.message.c_str());
+  std::fprintf(stderr, "; %llu instructions in %.3f s (%.1f MIPS); result in %s\n",
+               static_cast<unsigned long long>(rec.total.instructions), out.wall_seconds, mips,
+               path.c_str());
+  switch (out.end) {
+    case GuestEnd::Clean: return out.exit_code == 0 ? 0 : 1;
+    case GuestEnd::Crash: return 3;
+    case GuestEnd::Limit: return 4;
+  }
+  return 3;
+}
+
+int cmd_list(bool keys) {
+  if (keys) {
+    for (const KeySpec& k : config_keys()) std::printf("%-22s default %-8s %s\n", k.name, k.default_value, k.doc);
+    return 0;
+  }
+  std::printf("Bundled guests (vmsim run NAME [-- ARGS...]):\n");
+  for (const BundledGuest& b : bundled_guests()) std::printf("  %-10s %s\n", b.name, b.description);
+  std::printf("\nInterpreter: %d x86-64 mnemonics implemented.\n", cpu::implemented_mnemonic_count());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vmsim: an x86-64 system emulator that measures the cost of memory virtualization"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "vmsim 0.1");
+
+  RunArgs ra;
+  CLI::App* run = app.add_subcommand("run", "boot a guest and write its result JSON");
+  run->add_option("--mmu", ra.mmu, "MMU backend: flat (identity translation; the paging backends come later)")
+      ->capture_default_str();
+  run->add_option("--set", ra.sets, "set a configuration key, KEY=VALUE (repeatable; vmsim list --keys)");
+  run->add_option("--config", ra.config_file, "JSON file of configuration keys (a result's `config` works)");
+  run->add_option("-o,--output", ra.output, "result JSON path (default: GUEST-MMU.json)");
+  run->add_option("--max-instructions", ra.max_instructions,
+                  "stop after N instructions (exit status 4); 0 = no limit")
+      ->capture_default_str();
+  run->add_flag("-q,--quiet", ra.quiet, "do not echo the guest console");
+  run->add_option("guest", ra.guest, "a bundled guest's name (vmsim list) or a path to an ELF64 image")->required();
+  run->add_option("guest_args", ra.guest_args, "arguments for the guest, after --");
+
+  bool list_keys = false;
+  CLI::App* list = app.add_subcommand("list", "list the bundled guests (or, with --keys, the configuration keys)");
+  list->add_flag("--keys", list_keys, "list the configuration keys with their defaults");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  if (*run) return cmd_run(ra);
+  if (*list) return cmd_list(list_keys);
+  return kExitUsage;
+}

@@ -1,0 +1,233 @@
+#include "vmm/machine.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "core/flat_mmu.h"
+#include "vmm/boot_info.h"
+
+namespace vmsim {
+
+namespace ll = loader_layout;
+
+namespace {
+constexpr uint64_t kApicBase = 0xFEE00000;
+constexpr uint64_t kMiB = 1ull << 20;
+
+std::string hex(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+}  // namespace
+
+const char* guest_end_name(GuestEnd e) {
+  switch (e) {
+    case GuestEnd::Clean: return "clean";
+    case GuestEnd::Crash: return "crash";
+    case GuestEnd::Limit: return "limit";
+  }
+  return "?";
+}
+
+Machine::Machine(const Config& config, MachineOptions options)
+    : config_(config),
+      options_(options),
+      host_(static_cast<uint64_t>(config.get_int("memory.host_mib")) * kMiB),
+      ram_(host_, static_cast<uint64_t>(config.get_int("memory.guest_mib")) * kMiB),
+      devices_(options.console, DeviceEvents{[this](uint32_t code) {
+                                               exit_requested_ = true;
+                                               exit_code_ = code;
+                                               cpu_->request_stop();
+                                             },
+                                             [this] { on_roi_begin(); },
+                                             [this] { on_roi_end(); }}) {
+  if (ram_.bytes() > kApicBase) ram_.add_hole(Gpa(kApicBase), kPageSize);
+  // The flat identity MMU until the paging hardware exists: with the
+  // loader's identity map it gives the same translations.
+  mmu_ = std::make_unique<FlatMmu>(ram_);
+  cpu_ = std::make_unique<cpu::Cpu>(*mmu_, ram_, static_cast<cpu::Platform&>(*this));
+}
+
+Machine::~Machine() = default;
+
+void Machine::write_phys(uint64_t gpa, const void* data, uint64_t n) {
+  const auto* src = static_cast<const uint8_t*>(data);
+  while (n) {
+    const uint64_t chunk = std::min<uint64_t>(n, kPageSize - (gpa & kPageMask));
+    uint8_t* dst = ram_.host_ptr(Gpa(gpa));
+    if (!dst) throw ImageError("guest-physical " + hex(gpa) + " is not RAM");
+    if (src) std::memcpy(dst, src, chunk);
+    else std::memset(dst, 0, chunk);
+    cpu_->notify_phys_write(Gpa(gpa));
+    gpa += chunk;
+    n -= chunk;
+    if (src) src += chunk;
+  }
+}
+
+void Machine::build_loader_page_tables() {
+  // 4 GiB identity map with 2 MiB pages: P | RW | PS (DESIGN §3).
+  const uint64_t pml4e = ll::kPdpt | 0x3;
+  write_phys(ll::kPml4, &pml4e, 8);
+  for (uint64_t i = 0; i < 4; ++i) {
+    const uint64_t pdpte = (ll::kPd + i * kPageSize) | 0x3;
+    write_phys(ll::kPdpt + i * 8, &pdpte, 8);
+    uint64_t pd[512];
+    for (uint64_t j = 0; j < 512; ++j) pd[j] = ((i << 30) + (j << 21)) | 0x83;
+    write_phys(ll::kPd + i * kPageSize, pd, sizeof pd);
+  }
+}
+
+void Machine::boot_elf64(const Image& image, const std::string& cmdline) {
+  const uint64_t ram = ram_.bytes();
+  const std::string who = "image '" + image.path + "'";
+  const uint64_t image_bytes = image.phys_end - image.phys_start;
+  if (image_bytes > ram)
+    throw ImageError(who + " (" + std::to_string(image_bytes >> 10) + " KiB) is larger than guest RAM (memory.guest_mib=" +
+                     std::to_string(ram / kMiB) + ")");
+  for (const LoadSegment& s : image.segments) {
+    const std::string seg = who + ": segment at " + hex(s.paddr) + " (" + hex(s.memsz) + " bytes)";
+    if (s.paddr < ll::kLoaderEnd) throw ImageError(seg + " overlaps the loader area below 1 MiB");
+    if (s.paddr + s.memsz > ram)
+      throw ImageError(seg + " lies outside guest RAM (memory.guest_mib=" + std::to_string(ram / kMiB) + ")");
+    if (s.paddr < kApicBase + kPageSize && s.paddr + s.memsz > kApicBase)
+      throw ImageError(seg + " overlaps the local APIC page at 0xfee00000");
+  }
+  if (cmdline.size() >= ll::kCmdlineMax)
+    throw ImageError("guest command line is too long (" + std::to_string(cmdline.size()) + " bytes, at most " +
+                     std::to_string(ll::kCmdlineMax - 1) + ")");
+
+  for (const LoadSegment& s : image.segments) {
+    write_phys(s.paddr, image.bytes.data() + s.file_offset, s.filesz);
+    if (s.memsz > s.filesz) write_phys(s.paddr + s.filesz, nullptr, s.memsz - s.filesz);
+  }
+  build_loader_page_tables();
+
+  // Flat GDT: null, 64-bit code at 0x08, data at 0x10.
+  const uint64_t gdt[3] = {0, 0x00AF9A000000FFFFull, 0x00CF92000000FFFFull};
+  write_phys(ll::kGdt, gdt, sizeof gdt);
+
+  write_phys(ll::kCmdline, cmdline.c_str(), cmdline.size() + 1);
+  vmsim_mmap_entry map[4] = {};
+  uint32_t n = 0;
+  map[n++] = {0, ll::kLoaderEnd, VMSIM_MEM_RESERVED, 0};
+  map[n++] = {ll::kLoaderEnd, std::min(ram, kApicBase) - ll::kLoaderEnd, VMSIM_MEM_AVAILABLE, 0};
+  if (ram > kApicBase) {
+    map[n++] = {kApicBase, kPageSize, VMSIM_MEM_RESERVED, 0};
+    if (ram > kApicBase + kPageSize) map[n++] = {kApicBase + kPageSize, ram - kApicBase - kPageSize, VMSIM_MEM_AVAILABLE, 0};
+  }
+  write_phys(ll::kMemoryMap, map, sizeof(vmsim_mmap_entry) * n);
+  vmsim_boot_info bi{};
+  bi.magic = VMSIM_BOOT_MAGIC;
+  bi.version = VMSIM_BOOT_VERSION;
+  bi.vcpus = 1;
+  bi.cmdline = ll::kCmdline;
+  bi.image_start = image.phys_start;
+  bi.image_end = image.phys_end;
+  bi.mmap = ll::kMemoryMap;
+  bi.mmap_count = n;
+  write_phys(ll::kBootInfo, &bi, sizeof bi);
+
+  // Architectural state at entry (DESIGN §3).
+  cpu::CpuState& s = cpu_->s;
+  s.cr0 = 0x80010033;  // PE | MP | ET | NE | WP | PG
+  s.cr4 = 0xA0;        // PAE | PGE
+  s.efer = 0xD01;      // SCE | LME | LMA | NXE
+  s.cr3 = ll::kPml4;
+  s.gdtr = {ll::kGdt, sizeof gdt - 1};
+  s.idtr = {0, 0};
+  s.mode = cpu::CpuMode::Long64;
+  s.cpl = 0;
+  s.seg[cpu::CS] = {0x08, 0, 0xFFFFFFFF, 0xA09B};  // L=1, P, S, code, accessed
+  for (int i : {cpu::ES, cpu::SS, cpu::DS, cpu::FS, cpu::GS}) s.seg[i] = {0x10, 0, 0xFFFFFFFF, 0xC093};
+  s.refresh_seg_bases();
+  s.rflags = cpu::fl::Reserved1;
+  s.r[cpu::RSP] = ll::kStackTop;
+  s.r[cpu::RDI] = ll::kBootInfo;
+  s.rip() = image.entry;
+}
+
+Counters Machine::total() const {
+  Counters c;
+  c.instructions = cpu_->instructions();
+  for (int i = 0; i < 32; ++i) c.guest_exceptions[i] = cpu_->stats().exceptions[i];
+  return c;
+}
+
+void Machine::on_roi_begin() {
+  if (in_roi_) return;
+  in_roi_ = true;
+  roi_start_ = total();
+}
+
+void Machine::on_roi_end() {
+  if (!in_roi_) return;
+  in_roi_ = false;
+  roi_ += total() - roi_start_;
+}
+
+RunOutcome Machine::run(uint64_t max_instructions) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  auto last_progress = t0;
+  bool progress_shown = false;
+  RunOutcome out;
+  const uint64_t kSlice = 1ull << 22;
+  for (;;) {
+    const uint64_t done = cpu_->instructions();
+    if (max_instructions && done >= max_instructions) {
+      out.end = GuestEnd::Limit;
+      out.message = "stopped at --max-instructions " + std::to_string(max_instructions);
+      break;
+    }
+    const uint64_t slice = max_instructions ? std::min(kSlice, max_instructions - done) : kSlice;
+    cpu::RunResult r;
+    try {
+      r = cpu_->run(slice);
+    } catch (const HostMemoryExhausted&) {
+      out.end = GuestEnd::Limit;
+      out.message = "the host frame pool is exhausted (memory.host_mib=" +
+                    std::to_string(config_.get_int("memory.host_mib")) + ")";
+      break;
+    }
+    if (r.reason == cpu::StopReason::Requested && exit_requested_) {
+      out.end = GuestEnd::Clean;
+      out.exit_code = exit_code_;
+      break;
+    }
+    if (r.reason == cpu::StopReason::TripleFault || r.reason == cpu::StopReason::Exception) {
+      const cpu::GuestException& e = r.exception;
+      out.end = GuestEnd::Crash;
+      out.message = std::string("triple fault: ") + exception_name(e.vector) + " at rip " + hex(cpu_->s.rip()) +
+                    (e.has_error ? ", error code " + hex(e.error) : "") +
+                    (e.vector == cpu::kPF ? ", address " + hex(e.cr2) : "") + " with no IDT to deliver it";
+      break;
+    }
+    if (r.reason == cpu::StopReason::Halted) {
+      out.end = GuestEnd::Crash;
+      out.message = "the CPU halted with nothing to wake it";
+      break;
+    }
+    if (options_.progress) {
+      const auto now = clock::now();
+      if (now - last_progress > std::chrono::seconds(1)) {
+        const double secs = std::chrono::duration<double>(now - t0).count();
+        std::fprintf(stderr, "\r[vmsim] %.1f M instructions, %.1f MIPS ", cpu_->instructions() / 1e6,
+                     cpu_->instructions() / 1e6 / secs);
+        last_progress = now;
+        progress_shown = true;
+      }
+    }
+  }
+  if (progress_shown) std::fputc('\n', stderr);
+  if (in_roi_) on_roi_end();  // an unterminated ROI ends with the run
+  devices_.serial().flush();
+  out.wall_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  return out;
+}
+
+}  // namespace vmsim
