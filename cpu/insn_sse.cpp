@@ -1,3 +1,0 @@
-#include "cpu/insn_sse.h"
-
-#include "cpu/exec.h"
