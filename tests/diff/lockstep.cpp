@@ -441,6 +441,13 @@ Outcome run_lockstep(const Program& p, const Options& opt) {
       return out;
     }
     out.exception = uv;
+    // The state at the exception must agree too: registers, RIP and memory,
+    // including the partial work of an instruction that stopped part-way
+    // (a REP string instruction that ran into a fault).
+    if (!s->check()) {
+      out.ok = false;
+      out.mismatch = "at exception " + std::to_string(uv) + ": " + s->mismatch;
+    }
     return out;
   }
   // Normal end: compare the final state once more.
