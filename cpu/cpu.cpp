@@ -85,8 +85,11 @@ void Cpu::copy_to_guest(uint64_t la, const void* in, size_t n) {
 
 void Cpu::probe_write(uint64_t la, uint64_t len) {
   // Every page the access touches must be writable before any byte changes.
+  // A fault on a later page reports that page's first byte in CR2, as a
+  // load that crosses the boundary does.
   translate(la, Access::Write);
-  if (len && ((la ^ (la + len - 1)) & ~kPageMask)) translate(la + len - 1, Access::Write);
+  for (uint64_t page = (la & ~kPageMask) + kPageSize; page < la + len; page += kPageSize)
+    translate(page, Access::Write);
 }
 
 CodePage* Cpu::fetch_page(uint64_t rip) {
