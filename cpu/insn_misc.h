@@ -1,4 +1,6 @@
-// Miscellaneous: nop (all forms), endbr64, pause, ud2, int3, cpuid, rdtsc.
+// Miscellaneous: nop (all forms), endbr64, pause, fwait, ud2, int3, cpuid,
+// rdtsc. fwait is a no-op: vmsim has no x87 arithmetic, so no x87
+// exception can be pending.
 #pragma once
 #include "cpu/decode_ctx.h"
 
@@ -15,6 +17,7 @@ bool bind_rdtsc(const DecodeCtx&, Insn&);
   X(ENDBR64, bind_nop)      \
   X(ENDBR32, bind_nop)      \
   X(PAUSE, bind_nop)        \
+  X(FWAIT, bind_nop)        \
   X(UD2, bind_ud2)          \
   X(INT3, bind_int3)        \
   X(CPUID, bind_cpuid)      \

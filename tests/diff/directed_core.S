@@ -305,6 +305,9 @@ SNIPPET misc_nops
         .byte 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00
         endbr64
         pause
+        fwait
+        fstcw word ptr [r15]
+        fldcw word ptr [r15]
         .byte 0x0f, 0x1f, 0x40, 0x00
 END misc_nops
 

@@ -67,7 +67,13 @@ std::string check_snippet(const std::vector<uint8_t>& code, int states, uint64_t
     Options o;
     o.max_instructions = max_instructions;
     Outcome out = run_lockstep(p, o);
-    if (!out.ok) return "seed " + std::to_string(seed) + ", state " + std::to_string(i) + ": " + out.mismatch;
+    const std::string where = "seed " + std::to_string(seed) + ", state " + std::to_string(i) + ": ";
+    if (!out.ok) return where + out.mismatch;
+    // A directed snippet must run to its end: an exception both engines
+    // agree on would otherwise hide everything after it.
+    if (out.exception >= 0)
+      return where + "both engines raised exception " + std::to_string(out.exception) + " after " +
+             std::to_string(out.executed) + " instructions; the snippet should run to its end";
   }
   return {};
 }
