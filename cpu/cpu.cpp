@@ -138,10 +138,12 @@ const Insn* Cpu::decode_at(CodePage* cp, uint64_t rip) {
 }
 
 void Cpu::execute_page() {
-  CodePage* cp = fetch_page(s.rip());
-  const uint64_t page = s.rip() & ~kPageMask;
   const Insn* d = nullptr;
   try {
+    // Fetching the page can fault (a branch to an unmapped or non-canonical
+    // address): that is delivered like any fault, with RIP on the target.
+    CodePage* cp = fetch_page(s.rip());
+    const uint64_t page = s.rip() & ~kPageMask;
     do {
       d = nullptr;
       d = cp->slot[s.rip() & kPageMask];
