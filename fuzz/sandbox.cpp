@@ -65,7 +65,12 @@ SandboxResult run_sandbox(const uint8_t* data, size_t size) {
   c.set_stop_on_exception(true);
 
   // Code: at the start of its page, or 1..16 bytes before the page's end.
+  // Around it, hlt: execution that runs off the input's end stops there
+  // (hlt halts, or raises #UD while it is unimplemented) instead of spending
+  // the budget on zero bytes (add [rax], al).
   const uint64_t code_start = kCodeBase + ((control & 0x80) ? kPageSize - 1 - (control & 15) : 0);
+  for (uint64_t a = kCodeBase; a < kCodeBase + kCodeMax + kPageSize; a += kPageSize)
+    std::memset(ram.host_ptr(Gpa(a)), 0xF4, kPageSize);
   copy_in(ram, code_start, code, code_len);
   uint8_t pattern[kDataSize];
   for (size_t i = 0; i < kDataSize; ++i) pattern[i] = static_cast<uint8_t>(splitmix64(rng));

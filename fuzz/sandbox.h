@@ -9,7 +9,7 @@
 //            3: 32-bit protected)
 //   byte 1   seed of the initial registers, flags and XMM state
 //   rest     the code, copied to writable guest RAM (self-modifying code
-//            works, and is exercised)
+//            works, and is exercised), surrounded by hlt bytes
 //
 // The machine: 1 MiB of RAM under the flat identity MMU (anything above it
 // page-faults), a data page, a stack, and some registers pointing into the
