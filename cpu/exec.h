@@ -24,19 +24,18 @@ template <int S> inline constexpr int kBits = S * 8;
 template <int S> inline constexpr U<S> kSignBit = U<S>(U<S>(1) << (S * 8 - 1));
 
 // --- Registers (operands are byte offsets into CpuState::r) ------------------
+// The byte offset is used as is (never turned back into an index): one host
+// load or store, with no shift and mask.
 template <int S> inline U<S> get(const Cpu& c, uint8_t off) {
-  if constexpr (S == 8) {
-    return c.s.r[off >> 3];
-  } else {
-    U<S> v;
-    std::memcpy(&v, reinterpret_cast<const uint8_t*>(c.s.r) + off, S);
-    return v;
-  }
+  U<S> v;
+  std::memcpy(&v, reinterpret_cast<const uint8_t*>(c.s.r) + off, S);
+  return v;
 }
 // Writes of 32 bits zero-extend to 64 (SDM Vol. 1, 3.4.1.1); 8 and 16 merge.
 template <int S> inline void set(Cpu& c, uint8_t off, U<S> v) {
-  if constexpr (S == 8 || S == 4) {
-    c.s.r[off >> 3] = v;
+  if constexpr (S == 4) {
+    const uint64_t w = v;
+    std::memcpy(reinterpret_cast<uint8_t*>(c.s.r) + off, &w, 8);
   } else {
     std::memcpy(reinterpret_cast<uint8_t*>(c.s.r) + off, &v, S);
   }
