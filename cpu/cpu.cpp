@@ -141,18 +141,45 @@ const Insn* Cpu::decode_at(CodePage* cp, uint64_t rip) {
 }
 
 void Cpu::execute_page() {
-  CodePage* cp = fetch_page(s.rip());
-  const uint64_t page = s.rip() & ~kPageMask;
   const Insn* d = nullptr;
   try {
-    do {
-      d = nullptr;
-      d = cp->slot[s.rip() & kPageMask];
-      if (!d) d = decode_at(cp, s.rip());
-      s.r[kRip] += d->len;
+    // Fetching the page can fault (a branch to an unmapped or non-canonical
+    // address): that is delivered like any fault, with RIP on the target.
+    CodePage* cp = fetch_page(s.rip());
+    // RIP, the instruction count and the limit live in host registers here;
+    // handlers see the architectural values in memory (RIP of the next
+    // instruction, icount_ of the instructions retired before this one).
+    uint64_t rip = s.rip();
+    const uint64_t page = rip & ~kPageMask;
+    const uint64_t limit = limit_;
+    uint64_t n = icount_;
+    d = cp->slot[rip & kPageMask];
+    for (;;) {
+      if (!d) [[unlikely]] d = decode_at(cp, rip);
+      const uint64_t next = rip + d->len;
+      s.r[kRip] = next;
       d->fn(*this, *d);
-      ++icount_;
-    } while (((s.rip() ^ page) < kPageSize) & (events_ == 0) & (icount_ < limit_));
+      icount_ = ++n;
+      const uint64_t now = s.r[kRip];
+      if (((now ^ page) >= kPageSize) | (events_ != 0) | (n >= limit)) break;
+      const Insn* nd = cp->slot[now & kPageMask];
+      // Straight-line code decoded in order sits in consecutive records.
+      // When the next record is the one after this (a branch the host
+      // predicts), continue from values computed in registers rather than
+      // from the loads, so the host need not wait for the store of RIP and
+      // the slot lookup before it starts on the next instruction. The empty
+      // asm keeps the compiler from substituting the loaded values.
+      const Insn* after = d + 1;
+      if (now == next && nd == after) [[likely]] {
+        uint64_t r = next;
+        asm("" : "+r"(r), "+r"(after));
+        rip = r;
+        d = after;
+      } else {
+        rip = now;
+        d = nd;
+      }
+    }
   } catch (const GuestException& e) {
     // A fault leaves RIP on the instruction (the handler changed nothing
     // before it faulted); a trap leaves it after, and the trap retires it.

@@ -24,19 +24,18 @@ template <int S> inline constexpr int kBits = S * 8;
 template <int S> inline constexpr U<S> kSignBit = U<S>(U<S>(1) << (S * 8 - 1));
 
 // --- Registers (operands are byte offsets into CpuState::r) ------------------
+// The byte offset is used as is (never turned back into an index): one host
+// load or store, with no shift and mask.
 template <int S> inline U<S> get(const Cpu& c, uint8_t off) {
-  if constexpr (S == 8) {
-    return c.s.r[off >> 3];
-  } else {
-    U<S> v;
-    std::memcpy(&v, reinterpret_cast<const uint8_t*>(c.s.r) + off, S);
-    return v;
-  }
+  U<S> v;
+  std::memcpy(&v, reinterpret_cast<const uint8_t*>(c.s.r) + off, S);
+  return v;
 }
 // Writes of 32 bits zero-extend to 64 (SDM Vol. 1, 3.4.1.1); 8 and 16 merge.
 template <int S> inline void set(Cpu& c, uint8_t off, U<S> v) {
-  if constexpr (S == 8 || S == 4) {
-    c.s.r[off >> 3] = v;
+  if constexpr (S == 4) {
+    const uint64_t w = v;
+    std::memcpy(reinterpret_cast<uint8_t*>(c.s.r) + off, &w, 8);
   } else {
     std::memcpy(reinterpret_cast<uint8_t*>(c.s.r) + off, &v, S);
   }
@@ -56,30 +55,89 @@ template <int S> inline U<S> load(Cpu& c, uint64_t la) { return c.load<U<S>>(la)
 template <int S> inline void store(Cpu& c, uint64_t la, U<S> v) { c.store<U<S>>(la, v); }
 
 // --- Flags ------------------------------------------------------------------
+// Two implementations compute the same bits. The portable one derives each
+// flag from the operands and the result. On an x86-64 host the host ALU does
+// the operation itself and its flags are the guest's (the same instruction
+// with the same operands): LAHF copies SF ZF AF PF CF (RFLAGS bits 7 6 4 2 0)
+// into AH and SETO gives OF, a handful of host instructions instead of about
+// thirty. tests/unit/flags_test.cpp checks that both agree.
+// 'carry' and 'borrow' are 0 or 1.
+namespace portable_flags {
 inline uint64_t pf_of(uint64_t r) { return __builtin_parity(static_cast<uint8_t>(r)) ? 0 : fl::PF; }
 template <int S> inline uint64_t szp(U<S> r) {
   return (r == 0 ? fl::ZF : 0) | ((r & kSignBit<S>) ? fl::SF : 0) | pf_of(r);
 }
+// r = a + b + carry; returns r and puts CF OF SF ZF AF PF in 'f'.
+template <int S> inline U<S> add(U<S> a, U<S> b, unsigned carry, uint64_t& f) {
+  const U<S> r = static_cast<U<S>>(a + b + carry);
+  const bool cfo = carry ? (r <= a) : (r < a);
+  const bool of = ((a ^ r) & (b ^ r)) & kSignBit<S>;
+  f = (cfo ? fl::CF : 0) | (of ? fl::OF : 0) | ((a ^ b ^ r) & fl::AF) | szp<S>(r);
+  return r;
+}
+// r = a - b - borrow, flags as SUB/SBB set them.
+template <int S> inline U<S> sub(U<S> a, U<S> b, unsigned borrow, uint64_t& f) {
+  const U<S> r = static_cast<U<S>>(a - b - borrow);
+  const bool cfo = borrow ? (a <= b) : (a < b);
+  const bool of = ((a ^ b) & (a ^ r)) & kSignBit<S>;
+  f = (cfo ? fl::CF : 0) | (of ? fl::OF : 0) | ((a ^ b ^ r) & fl::AF) | szp<S>(r);
+  return r;
+}
+}  // namespace portable_flags
+
+#if defined(__x86_64__) && !defined(VMSIM_PORTABLE_FLAGS)
+#define VMSIM_HOST_FLAGS 1
+namespace host_flags {
+inline constexpr uint64_t kLahfArith = fl::SF | fl::ZF | fl::AF | fl::PF | fl::CF;
+template <int S> inline uint64_t szp(U<S> r) {
+  uint32_t ax;
+  asm("test %[r], %[r]\n\tlahf" : "=a"(ax) : [r] "r"(r) : "cc");
+  return (ax >> 8) & (fl::SF | fl::ZF | fl::PF);
+}
+template <int S> inline U<S> add(U<S> a, U<S> b, unsigned carry, uint64_t& f) {
+  uint32_t ax;
+  uint8_t of;
+  asm("btl $0, %k[cy]\n\tadc %[b], %[r]\n\tlahf\n\tseto %[of]"
+      : [r] "+r"(a), "=a"(ax), [of] "=r"(of)
+      : [b] "r"(b), [cy] "r"(carry)
+      : "cc");
+  f = ((ax >> 8) & kLahfArith) | (uint64_t{of} << 11);
+  return a;
+}
+template <int S> inline U<S> sub(U<S> a, U<S> b, unsigned borrow, uint64_t& f) {
+  uint32_t ax;
+  uint8_t of;
+  asm("btl $0, %k[cy]\n\tsbb %[b], %[r]\n\tlahf\n\tseto %[of]"
+      : [r] "+r"(a), "=a"(ax), [of] "=r"(of)
+      : [b] "r"(b), [cy] "r"(borrow)
+      : "cc");
+  f = ((ax >> 8) & kLahfArith) | (uint64_t{of} << 11);
+  return a;
+}
+}  // namespace host_flags
+namespace flag_impl = host_flags;
+#else
+namespace flag_impl = portable_flags;
+#endif
+
+inline uint64_t pf_of(uint64_t r) { return portable_flags::pf_of(r); }
+template <int S> inline uint64_t szp(U<S> r) { return flag_impl::szp<S>(r); }
 // Replace the bits in 'mask' of RFLAGS with those of 'f'.
 inline void set_flags(Cpu& c, uint64_t mask, uint64_t f) { c.s.rflags = (c.s.rflags & ~mask) | f; }
 inline bool cf(const Cpu& c) { return c.s.rflags & fl::CF; }
 
 // a + b + carry, with CF OF SF ZF AF PF as ADD/ADC set them.
 template <int S> inline U<S> add_flags(Cpu& c, U<S> a, U<S> b, unsigned carry) {
-  const U<S> r = static_cast<U<S>>(a + b + carry);
-  const bool cfo = carry ? (r <= a) : (r < a);
-  const bool of = ((a ^ r) & (b ^ r)) & kSignBit<S>;
-  set_flags(c, fl::kArith,
-            (cfo ? fl::CF : 0) | (of ? fl::OF : 0) | ((a ^ b ^ r) & fl::AF) | szp<S>(r));
+  uint64_t f;
+  const U<S> r = flag_impl::add<S>(a, b, carry, f);
+  set_flags(c, fl::kArith, f);
   return r;
 }
 // a - b - borrow, with flags as SUB/SBB/CMP/NEG set them.
 template <int S> inline U<S> sub_flags(Cpu& c, U<S> a, U<S> b, unsigned borrow) {
-  const U<S> r = static_cast<U<S>>(a - b - borrow);
-  const bool cfo = borrow ? (a <= b) : (a < b);
-  const bool of = ((a ^ b) & (a ^ r)) & kSignBit<S>;
-  set_flags(c, fl::kArith,
-            (cfo ? fl::CF : 0) | (of ? fl::OF : 0) | ((a ^ b ^ r) & fl::AF) | szp<S>(r));
+  uint64_t f;
+  const U<S> r = flag_impl::sub<S>(a, b, borrow, f);
+  set_flags(c, fl::kArith, f);
   return r;
 }
 // AND/OR/XOR/TEST: CF = OF = 0, SF ZF PF from the result. AF is undefined
