@@ -62,8 +62,10 @@ template <int A, int Kind> void loop(Cpu& c, const Insn& d) {
   set<A>(c, off_of(RCX), count);  // a 32-bit count zero-extends, as any ECX write
 }
 
-// enter imm16, imm8 (SDM Vol. 2A, ENTER), 64-bit stack.
-template <int S> void enter(Cpu& c, const Insn& d) {
+// enter imm16, imm8 (SDM Vol. 2A, ENTER). In 64-bit mode the new frame
+// pointer is all of RBP whatever the operand size ("IF 64-bit mode THEN
+// RBP <- FrameTemp"); only the pushed frame pointers are S bytes.
+template <int S, bool L64> void enter(Cpu& c, const Insn& d) {
   const unsigned level = d.imm2 & 31;
   const uint64_t size = d.imm & 0xFFFF;
   const uint64_t rsp0 = c.s.r[RSP];
@@ -81,14 +83,18 @@ template <int S> void enter(Cpu& c, const Insn& d) {
     }
     push<S>(c, static_cast<U<S>>(frame));
   }
-  set<S>(c, off_of(RBP), static_cast<U<S>>(frame));
+  if constexpr (L64) c.s.r[RBP] = frame;
+  else set<S>(c, off_of(RBP), static_cast<U<S>>(frame));
   adjust_sp(c, -static_cast<int64_t>(size));
 }
 
-// leave: RSP = RBP; RBP = pop.
-template <int S> void leave(Cpu& c, const Insn&) {
+// leave: RSP = RBP at the stack address size (all 64 bits in 64-bit mode,
+// whatever the operand size), then RBP = pop at the operand size (SDM
+// Vol. 2A, LEAVE).
+template <int S, bool L64> void leave(Cpu& c, const Insn&) {
   const uint64_t rsp_before = c.s.r[RSP];
-  set<S>(c, off_of(RSP), get<S>(c, off_of(RBP)));
+  if constexpr (L64) c.s.r[RSP] = c.s.r[RBP];
+  else c.s.r[RSP] = static_cast<uint32_t>(c.s.r[RBP]) | (c.s.r[RSP] & ~0xFFFFFFFFull);
   try {
     set<S>(c, off_of(RBP), pop<S>(c));
   } catch (...) {
@@ -153,12 +159,16 @@ bool bind_loop(const DecodeCtx& z, Insn& d) {
 }
 
 bool bind_enter(const DecodeCtx& z, Insn& d) {
-  d.fn = stack_size(z, d) == 8 ? enter<8> : stack_size(z, d) == 4 ? enter<4> : enter<2>;
+  const int s = stack_size(z, d);
+  if (z.mode == CpuMode::Long64) d.fn = s == 8 ? enter<8, true> : enter<2, true>;
+  else d.fn = s == 4 ? enter<4, false> : enter<2, false>;
   return true;
 }
 
 bool bind_leave(const DecodeCtx& z, Insn& d) {
-  d.fn = stack_size(z, d) == 8 ? leave<8> : stack_size(z, d) == 4 ? leave<4> : leave<2>;
+  const int s = stack_size(z, d);
+  if (z.mode == CpuMode::Long64) d.fn = s == 8 ? leave<8, true> : leave<2, true>;
+  else d.fn = s == 4 ? leave<4, false> : leave<2, false>;
   return true;
 }
 

@@ -295,6 +295,26 @@ SNIPPET ctl_frames
         leave
 END ctl_frames
 
+# 66h enter and leave in 64-bit mode: the frame pointer and the stack pointer
+# are RBP and RSP, all 64 bits, whatever the operand size (SDM Vol. 2A,
+# ENTER: "IF 64-bit mode THEN RBP <- FrameTemp"; LEAVE: "IF StackAddressSize
+# = 64 THEN RSP <- RBP"). Only the saved and restored frame pointer is 16-bit.
+# Found by the random test. RBP starts in the data region, so its upper bits
+# differ from RSP's.
+SNIPPET ctl_frames16
+        mov rbp, r14
+        .byte 0x66, 0xc8, 0x10, 0x00, 0x00      # enter 0x10, 0   (16-bit)
+        .byte 0x66, 0xc8, 0x08, 0x00, 0x01      # enter 8, 1      (16-bit)
+        mov rax, rbp
+        .byte 0x66, 0xc9                        # leave           (16-bit)
+        .byte 0x66, 0xc9
+        mov rbx, rsp
+        mov rbp, r15                            # leave with RBP in the data region:
+        .byte 0x66, 0xc9                        # RSP <- RBP, then BP <- pop
+        mov rcx, rsp
+        mov rsp, rbx
+END ctl_frames16
+
 # --- misc ---------------------------------------------------------------------
 SNIPPET misc_nops
         nop

@@ -136,6 +136,8 @@ struct InsnInfo {
   bool isa_sse = false;  // a legacy-encoded SSE..SSE4 instruction
   uint8_t operand_width = 0;
   bool count_in_cl = false;  // a visible operand after the first is CL (shift counts)
+  bool lock = false;         // has a LOCK prefix
+  int8_t gpr_op[4] = {-1, -1, -1, -1};  // visible operands that are general registers: their index
 };
 
 InsnInfo describe(const uint8_t* bytes, size_t avail, uint64_t rip) {
@@ -151,6 +153,18 @@ InsnInfo describe(const uint8_t* bytes, size_t avail, uint64_t rip) {
   info.valid = true;
   info.len = zi.length;
   info.mnemonic = zi.mnemonic;
+  info.lock = (zi.attributes & ZYDIS_ATTRIB_HAS_LOCK) != 0;
+  for (int i = 0; i < zi.operand_count_visible && i < 4; ++i) {
+    if (ops[i].type != ZYDIS_OPERAND_TYPE_REGISTER) continue;
+    switch (ZydisRegisterGetClass(ops[i].reg.value)) {
+      case ZYDIS_REGCLASS_GPR16: case ZYDIS_REGCLASS_GPR32: case ZYDIS_REGCLASS_GPR64:
+        info.gpr_op[i] = static_cast<int8_t>(
+            ZydisRegisterGetId(ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, ops[i].reg.value)));
+        break;
+      default:
+        break;
+    }
+  }
   info.operand_width = zi.operand_width;
   switch (zi.meta.isa_ext) {
     case ZYDIS_ISA_EXT_SSE: case ZYDIS_ISA_EXT_SSE2: case ZYDIS_ISA_EXT_SSE3: case ZYDIS_ISA_EXT_SSSE3:
@@ -230,6 +244,22 @@ const char* reconcile(const InsnInfo& last, const MachineState& before, const Ma
     uc.gpr[0] = vm.gpr[0];
     return "cmpxchg r/m32 success keeps RAX (unicorn#2332)";
   }
+  // CMPXCHG r32, r32 that fails (ZF=0) loads EAX and leaves the destination
+  // register as it was, upper half included: hardware does not write it
+  // (FEX-Emu/FEX#439 stopped FEX zero-extending it to match; angr/vex#63
+  // the same for VEX). Unicorn writes it back as a 32-bit register, which
+  // clears the upper half. Forgiven: that register alone differing, with
+  // Unicorn's value vmsim's truncated to 32 bits.
+  if (last.mnemonic == ZYDIS_MNEMONIC_CMPXCHG && last.operand_width == 32 && last.gpr_op[0] >= 0 &&
+      !(vm.rflags & 0x40)) {
+    const int d = last.gpr_op[0];
+    bool others_equal = true;
+    for (int i = 0; i < 16; ++i) others_equal = others_equal && (i == d || vm.gpr[i] == uc.gpr[i]);
+    if (others_equal && vm.gpr[d] != uc.gpr[d] && uc.gpr[d] == static_cast<uint32_t>(vm.gpr[d])) {
+      uc.gpr[d] = vm.gpr[d];
+      return "cmpxchg r32 failure leaves the destination register (FEX#439)";
+    }
+  }
   // SHL/SHR/SAR m, CL and SHLD/SHRD m, r (imm8 or CL): with a
   // UC_HOOK_MEM_WRITE hook installed, as this harness does, Unicorn 2.0.1
   // computes CF and OF from a temporary that the hooked store clobbers
@@ -249,6 +279,53 @@ const char* reconcile(const InsnInfo& last, const MachineState& before, const Ma
     uc.rflags = (uc.rflags & ~kCfOf) | (vm.rflags & kCfOf);
     write_flags = true;
     return "shift of memory: CF/OF with a memory-write hook (unicorn#1717, #1911, #1933)";
+  }
+  // LOCK NEG m: SF, ZF and PF follow the result (SDM Vol. 2B, NEG). Unicorn
+  // 2.0.1 computes them from the operand's old value: QEMU 5's translate.c
+  // runs a locked neg as a cmpxchg loop and hands the value the cmpxchg
+  // returns (the old one) to the flag computation. Checked directly: with
+  // the memory operand 1, `neg` gives SF=1 PF=1 in Unicorn, `lock neg`
+  // SF=0 PF=0. vmsim runs both with the same code, and the unlocked form is
+  // compared unreconciled. Only SF, ZF and PF are forgiven, and only when
+  // vmsim's ZF agrees with the CF both engines computed (CF = result != 0).
+  // Not written back (see blsi): the stream generator redefines the flags
+  // after a locked neg.
+  constexpr uint64_t kSzp = 0xC4;
+  if (last.mnemonic == ZYDIS_MNEMONIC_NEG && last.lock && last.writes_memory &&
+      ((uc.rflags ^ vm.rflags) & kComparedFlags & ~kSzp) == 0 && ((uc.rflags ^ vm.rflags) & kSzp) != 0 &&
+      ((vm.rflags & 0x1) != 0) == ((vm.rflags & 0x40) == 0)) {
+    uc.rflags = (uc.rflags & ~kSzp) | (vm.rflags & kSzp);
+    return "lock neg: SF ZF PF of the result (QEMU 5 uses the old value)";
+  }
+  // BEXTR r32, r/m32 with a register source: the source is 32 bits (SDM
+  // Vol. 2A, BEXTR: TEMP is the zero-extended SRC1), so bits above 31 never
+  // reach the result. QEMU 5 reads a 32-bit register source as the whole
+  // 64-bit register (translate.c's gen_op_mov_v_reg does not zero-extend),
+  // so with START + LEN > 32 bits 32.. of the register leak into Unicorn's
+  // result: the defect unicorn-engine/unicorn#2334 reports for 32-bit PDEP.
+  // QEMU also clamps LEN to 31 (the case above). Forgiven only when both
+  // results are exactly those two computations from the registers before
+  // the instruction; ZF only where each engine's ZF is that of its own
+  // result. Not written back (see blsi).
+  if (m == ZYDIS_MNEMONIC_BEXTR && last.operand_width == 32 && last.gpr_op[0] >= 0 && last.gpr_op[1] >= 0 &&
+      last.gpr_op[2] >= 0) {
+    const uint64_t ctl = before.gpr[last.gpr_op[2]], src = before.gpr[last.gpr_op[1]];
+    const unsigned start = ctl & 0xFF, len = (ctl >> 8) & 0xFF;
+    const uint64_t sdm =
+        start >= 32 ? 0 : (static_cast<uint32_t>(src) >> start) & (len >= 32 ? ~0ull : (1ull << len) - 1);
+    const uint64_t qemu =
+        start > 31 ? 0 : static_cast<uint32_t>((src >> start) & ((1ull << (len > 31 ? 31 : len)) - 1));
+    const int d = last.gpr_op[0];
+    bool others_equal = true;
+    for (int i = 0; i < 16; ++i) others_equal = others_equal && (i == d || vm.gpr[i] == uc.gpr[i]);
+    constexpr uint64_t kZ = 0x40;
+    const uint64_t fdiff = (uc.rflags ^ vm.rflags) & kComparedFlags & ~last.undefined_flags & ~kZ;
+    if (sdm != qemu && others_equal && vm.gpr[d] == sdm && uc.gpr[d] == qemu && fdiff == 0 &&
+        ((vm.rflags & kZ) != 0) == (sdm == 0) && ((uc.rflags & kZ) != 0) == (qemu == 0)) {
+      uc.gpr[d] = vm.gpr[d];
+      uc.rflags = (uc.rflags & ~kZ) | (vm.rflags & kZ);
+      return "bextr r32: the 32-bit source is zero-extended (QEMU 5 uses all 64 bits, cf. unicorn#2334)";
+    }
   }
   // BLSI sets CF when the source is not zero (SDM Vol. 2A, BLSI), which is
   // when the result is not zero (ZF = 0); Unicorn 2.0.1 sets CF when the
@@ -393,7 +470,7 @@ bool memory_operand(const uint8_t* bytes, size_t avail, const MachineState& s, u
     if (o.type != ZYDIS_OPERAND_TYPE_MEMORY) continue;
     auto reg = [&](ZydisRegister r) -> uint64_t {
       if (r == ZYDIS_REGISTER_NONE) return 0;
-      if (r == ZYDIS_REGISTER_RIP) return s.rip + zi.length;
+      if (r == ZYDIS_REGISTER_RIP || r == ZYDIS_REGISTER_EIP) return s.rip + zi.length;
       return s.gpr[ZydisRegisterGetId(ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r))];
     };
     la = reg(o.mem.base) + reg(o.mem.index) * (o.mem.scale ? o.mem.scale : 1) +
@@ -464,7 +541,7 @@ struct Session {
   cpu::NullPlatform platform;
   Cpu vm{mmu, ram, platform};
   uc_engine* uc = nullptr;
-  uc_hook code_hook{}, intr_hook{}, write_hook{};
+  uc_hook code_hook{}, intr_hook{}, write_hook{}, unmapped_hook{};
   const Options* opt = nullptr;
 
   // Lock-step bookkeeping (the hook runs before each Unicorn instruction).
@@ -626,6 +703,7 @@ struct Session {
         uc_emu_stop(uc);
         return;
       }
+      if (s->opt->retired) s->opt->retired->push_back(s->before.rip);
     }
     s->started = true;
     if (s->executed >= s->opt->max_instructions ||
@@ -634,7 +712,20 @@ struct Session {
       return;
     }
     s->step_vm();
+    if (s->last.mnemonic == ZYDIS_MNEMONIC_POPCNT && !s->vm_stopped) step_over_unsupported(uc, address);
   }
+
+  // Unicorn reports an access outside the mapped regions as an error; the
+  // address tells a non-canonical access from an unmapped one.
+  static bool on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int, int64_t, void* user) {
+    auto* s = static_cast<Session*>(user);
+    s->uc_unmapped = true;
+    s->uc_unmapped_fetch = type == UC_MEM_FETCH_UNMAPPED;
+    s->uc_unmapped_address = address;
+    return false;
+  }
+  bool uc_unmapped = false, uc_unmapped_fetch = false;
+  uint64_t uc_unmapped_address = 0;
 
   static void on_intr(uc_engine* uc, uint32_t intno, void* user) {
     auto* s = static_cast<Session*>(user);
@@ -646,6 +737,52 @@ struct Session {
 };
 
 }  // namespace
+
+// POPCNT: Unicorn 2.0.1 raises #UD for it whatever CPU model is set (its
+// CPUID.1:ECX.POPCNT[23] stays clear; unicorn-engine/unicorn#1880). The
+// harness executes it for Unicorn from the SDM's definition (Vol. 2B,
+// POPCNT: the destination gets the number of 1 bits of the source; ZF =
+// (source == 0); OF, SF, AF, CF and PF are cleared) on Unicorn's own
+// registers and memory, and moves Unicorn's RIP past it. vmsim's result is
+// then compared with that like any other. Writing RIP from the code hook
+// makes Unicorn leave the block before the instruction and resume at the
+// new RIP with the flags as written.
+bool step_over_unsupported(uc_engine* uc, uint64_t rip) {
+  uint8_t code[15] = {};
+  if (uc_mem_read(uc, rip, code, sizeof code) != UC_ERR_OK) return false;
+  ZydisDecoder dec;
+  ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+  ZydisDecodedInstruction zi;
+  ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+  if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, code, sizeof code, &zi, ops)) ||
+      zi.mnemonic != ZYDIS_MNEMONIC_POPCNT || ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER)
+    return false;
+  const MachineState u = read_uc(uc);
+  auto index = [](ZydisRegister r) {
+    return ZydisRegisterGetId(ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r));
+  };
+  uint64_t src = 0;
+  if (ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER) {
+    src = u.gpr[index(ops[1].reg.value)];
+  } else {
+    uint64_t la = 0;
+    int bits = 0;
+    if (!memory_operand(code, sizeof code, u, la, bits) ||
+        uc_mem_read(uc, la, &src, static_cast<size_t>(bits / 8)) != UC_ERR_OK)
+      return false;  // a faulting popcnt: left to Unicorn (#UD), so it shows as a mismatch
+  }
+  const int w = zi.operand_width;
+  if (w < 64) src &= (1ull << w) - 1;
+  const uint64_t count = static_cast<uint64_t>(__builtin_popcountll(src));
+  const int d = index(ops[0].reg.value);
+  uint64_t dst = w == 16 ? (u.gpr[d] & ~0xFFFFull) | count : count;
+  uint64_t flags = (u.rflags & ~0x8D5ull) | (src == 0 ? 0x40 : 0);
+  uint64_t next = rip + zi.length;
+  uc_reg_write(uc, kUcGpr[d], &dst);
+  uc_reg_write(uc, UC_X86_REG_RFLAGS, &flags);
+  uc_reg_write(uc, UC_X86_REG_RIP, &next);
+  return true;
+}
 
 Outcome run_lockstep(const Program& p, const Options& opt) {
   auto s = std::make_unique<Session>();
@@ -686,14 +823,32 @@ Outcome run_lockstep(const Program& p, const Options& opt) {
   uc_hook_add(s->uc, &s->code_hook, UC_HOOK_CODE, reinterpret_cast<void*>(&Session::on_code), s.get(), 1, 0);
   uc_hook_add(s->uc, &s->write_hook, UC_HOOK_MEM_WRITE, reinterpret_cast<void*>(&Session::on_uc_write), s.get(), 1, 0);
   uc_hook_add(s->uc, &s->intr_hook, UC_HOOK_INTR, reinterpret_cast<void*>(&Session::on_intr), s.get(), 1, 0);
+  uc_hook_add(s->uc, &s->unmapped_hook, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&Session::on_unmapped),
+              s.get(), 1, 0);
 
   const uc_err err = uc_emu_start(s->uc, init.rip, kCodeBase + kCodeSize, 0, 0);
-  const int uv = s->forgiven_vector >= 0 ? s->forgiven_vector : uc_vector(err, s->uc_intno);
+  int uv = s->forgiven_vector >= 0 ? s->forgiven_vector : uc_vector(err, s->uc_intno);
   out.executed = s->executed;
+  out.rip = s->before.rip;
   if (s->failed) {
     out.ok = false;
     out.mismatch = s->mismatch;
     return out;
+  }
+  // A non-canonical address raises #GP (SDM Vol. 1, 3.3.7.1; a branch to
+  // one faults on the branch itself, Vol. 2A JMP/CALL/RET). Unicorn 2.0.1
+  // does not check canonical form: it looks the address up in its memory
+  // map and reports it unmapped (unicorn-engine/unicorn#2010 maps and reads
+  // 0x30000000000000 under 2.0.1; #300 notes that such an access would fault
+  // on a real CPU). vmsim's #GP there is Unicorn's unmapped-memory error.
+  // For a data access Unicorn stops on the instruction, so the states are
+  // still compared; for a branch it has already jumped, so they are not.
+  bool skip_state_check = false;
+  if (uv == cpu::kPF && s->vm_vector == cpu::kGP && s->uc_unmapped &&
+      static_cast<uint64_t>((static_cast<int64_t>(s->uc_unmapped_address) << 16) >> 16) != s->uc_unmapped_address) {
+    uv = cpu::kGP;
+    skip_state_check = s->uc_unmapped_fetch;
+    ++s->reconciled;
   }
   if (uv >= 0 || s->vm_stopped) {
     // Both must have stopped at the same instruction with the same vector.
@@ -713,7 +868,7 @@ Outcome run_lockstep(const Program& p, const Options& opt) {
     // was vmsim's alone and forgiven as a known Unicorn gap: Unicorn has run
     // past the instruction by then.
     if (uv == cpu::kPF) s->forgive_partial_store();
-    if (s->forgiven_vector < 0 && !s->check()) {
+    if (s->forgiven_vector < 0 && !skip_state_check && !s->check()) {
       out.ok = false;
       out.mismatch = "at exception " + std::to_string(uv) + ": " + s->mismatch;
     }

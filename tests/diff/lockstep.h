@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+struct uc_struct;  // Unicorn's engine (uc_engine)
+
 namespace vmsim::difftest {
 
 // The guest address space both engines see: three regions, nothing else.
@@ -42,6 +44,9 @@ struct Options {
   bool compare_xmm = true;
   // Stop (successfully) when RIP reaches the end of the code.
   bool stop_at_code_end = true;
+  // If set, receives the address of every instruction both engines executed
+  // and agreed on, in order (coverage statistics).
+  std::vector<uint64_t>* retired = nullptr;
 };
 
 struct Outcome {
@@ -49,9 +54,16 @@ struct Outcome {
   uint64_t executed = 0;    // instructions both engines retired and agreed on
   std::string mismatch;     // first disagreement, human-readable
   int exception = -1;       // vector both engines raised at the end, or -1
+  uint64_t rip = 0;         // address of the instruction that disagreed or faulted
 };
 
 Outcome run_lockstep(const Program& p, const Options& o = {});
+
+// For an instruction Unicorn 2.0.1 cannot execute (POPCNT), called from a
+// code hook at 'rip': executes it on Unicorn's state as the SDM defines it
+// and moves Unicorn's RIP past it. Returns false when 'rip' holds no such
+// instruction.
+bool step_over_unsupported(::uc_struct* uc, uint64_t rip);
 
 // Convenience for directed tests: run 'code' from 'init' and compare.
 Outcome run_bytes(const std::vector<uint8_t>& code, const MachineState& init,
