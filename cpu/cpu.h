@@ -93,6 +93,26 @@ class Cpu {
 
   Platform& platform() { return platform_; }
 
+  // --- Paging control (cpu/paging_ctl.cpp) ---------------------------------
+  // The architectural effects of the guest's paging-control instructions on
+  // the TLBs and the MMU backend. The instruction handlers do the #GP checks
+  // (reserved bits, unadvertised features) first, then call these; nothing
+  // else writes CR0, CR3, CR4 or EFER.
+  void set_cr0(uint64_t v);
+  void set_cr3(uint64_t v);   // with CR4.PCIDE, bit 63 means "keep this PCID's entries"
+  void set_cr4(uint64_t v);
+  void set_efer(uint64_t v);
+  void invlpg(uint64_t la);
+  // INVPCID types 0-3 (SDM Vol. 2A): individual address, single context,
+  // all contexts including globals, all contexts except globals.
+  void invpcid(unsigned type, uint16_t pcid, uint64_t la);
+  // Privilege and mode changes go through these, never through s directly:
+  // the CPU caches what depends on them.
+  void set_cpl(uint8_t cpl);
+  // After CS, CR0.PE or EFER.LMA changed: recompute s.mode and the segment
+  // bases, and refetch (the decoder depends on the mode).
+  void mode_changed();
+
   // Execution helpers for handlers.
   void raise_unimplemented(const Insn& d);
   void mark_refetch() { events_ |= kEventRefetch; }
