@@ -55,6 +55,23 @@ struct WalkOutcome {
   bool global = false;
   bool dirty = false;     // D is set in the leaf (after any update the walk made)
   unsigned refs = 0;      // paging-structure entries read
+  // For paging-structure caches: the table each level pointed to, and the
+  // rights combined down to it. next_table[l] is the table the level-l entry
+  // names (valid for the non-leaf levels the walk went through).
+  uint64_t next_table[5] = {};
+  uint8_t rights_at[5] = {};  // kRightW | kRightU | kRightNx after level l
+  unsigned leaf_level = 0;
+};
+
+// Combined rights carried down a walk (and cached with a table pointer).
+inline constexpr uint8_t kRightW = 1, kRightU = 2, kRightNx = 4;
+
+// Where a walk begins: at the top (CR3), or lower down from a cached
+// paging-structure entry, with the rights combined above it.
+struct WalkStart {
+  unsigned level = 4;
+  uint64_t table = 0;
+  uint8_t rights = kRightW | kRightU;
 };
 
 // Level 4 = PML4 ... level 1 = PT.
@@ -81,14 +98,18 @@ inline uint64_t reserved_bits(uint64_t e, unsigned level, bool nxe) {
 // whether a faulting walk sets them, and vmsim must set them identically in
 // every mode. Writing them back is not a reference of its own (DESIGN §5).
 template <class TableMemory>
-WalkOutcome walk(TableMemory& mem, uint64_t cr3, uint64_t va, const WalkControl& wc) {
+WalkOutcome walk(TableMemory& mem, uint64_t cr3, uint64_t va, const WalkControl& wc,
+                 const WalkStart* start = nullptr) {
   WalkOutcome out;
   const uint32_t access_bits = (wc.kind == Access::Write ? kPfWrite : 0) | (wc.user ? kPfUser : 0) |
                                (wc.kind == Access::Fetch && wc.nxe ? kPfFetch : 0);
   uint64_t* used[4] = {};
-  uint64_t table = cr3 & kAddrMask;
-  bool writable = true, user = true, nx = false;
-  unsigned level = 4;
+  unsigned level = start ? start->level : 4;
+  const unsigned first = level;
+  uint64_t table = start ? start->table : cr3 & kAddrMask;
+  bool writable = start ? (start->rights & kRightW) != 0 : true;
+  bool user = start ? (start->rights & kRightU) != 0 : true;
+  bool nx = start ? (start->rights & kRightNx) != 0 : false;
   uint64_t e = 0;
   for (;; --level) {
     uint64_t* p = mem.entry(table + 8ull * index_at(va, level), level);
@@ -98,7 +119,7 @@ WalkOutcome walk(TableMemory& mem, uint64_t cr3, uint64_t va, const WalkControl&
       return out;
     }
     e = *p;
-    used[4 - level] = p;
+    used[first - level] = p;
     if (!(e & kP)) {
       out.error = access_bits;
       return out;
@@ -112,7 +133,10 @@ WalkOutcome walk(TableMemory& mem, uint64_t cr3, uint64_t va, const WalkControl&
     nx = nx || (wc.nxe && (e & kNX));
     if (level == 1 || ((level == 3 || level == 2) && (e & kPS))) break;
     table = e & kAddrMask;
+    out.next_table[level] = table;
+    out.rights_at[level] = (writable ? kRightW : 0) | (user ? kRightU : 0) | (nx ? kRightNx : 0);
   }
+  out.leaf_level = level;
   const PageSize size = level == 1 ? PageSize::k4K : level == 2 ? PageSize::k2M : PageSize::k1G;
   // Access rights (SDM 4.6): user accesses need U/S at every level; writes
   // need R/W at every level, except supervisor writes with CR0.WP=0;
@@ -124,9 +148,9 @@ WalkOutcome walk(TableMemory& mem, uint64_t cr3, uint64_t va, const WalkControl&
     out.error = access_bits | kPfPresent;
     return out;
   }
-  for (unsigned i = 0; i <= 4 - level; ++i)
+  for (unsigned i = 0; i <= first - level; ++i)
     if (!(*used[i] & kA)) *used[i] |= kA;
-  uint64_t* leaf = used[4 - level];
+  uint64_t* leaf = used[first - level];
   if (wc.kind == Access::Write && !(*leaf & kD)) *leaf |= kD;
   out.ok = true;
   out.size = size;

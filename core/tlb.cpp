@@ -15,6 +15,9 @@ const char* flush_cause_name(FlushCause c) {
     case FlushCause::Invvpid: return "invvpid";
     case FlushCause::ShadowRootSwitch: return "shadow_root_switch";
     case FlushCause::ShadowZap: return "shadow_zap";
+    case FlushCause::Cr0Write: return "cr0_write";
+    case FlushCause::Cr4Write: return "cr4_write";
+    case FlushCause::EferWrite: return "efer_write";
     case FlushCause::kCount: break;
   }
   return "?";
@@ -109,7 +112,7 @@ TlbEntry* Tlb::lookup(TlbSide side, uint64_t va, uint16_t vpid, uint16_t pcid, u
     return nullptr;
   }
   ++stats_.stlb_hits;
-  hit->stamp = clock;
+  hit->stamp = ++stlb_clock_;
   return fill_l1(side, *hit, va, clock);
 }
 
@@ -142,7 +145,7 @@ TlbEntry* Tlb::fill(TlbSide side, const TlbEntry& e, uint64_t va, uint64_t clock
     TlbEntry* slot = a->find(va, s.size, s.vpid, s.pcid);
     if (!slot) slot = &a->victim(s.vbase, s.size);
     *slot = s;
-    slot->stamp = clock;
+    slot->stamp = ++stlb_clock_;
   }
   return fill_l1(side, e, va, clock);
 }

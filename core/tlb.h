@@ -28,6 +28,11 @@ enum class FlushCause : uint8_t {
   Invvpid,
   ShadowRootSwitch,
   ShadowZap,
+  // Beyond DESIGN's list: paging-mode changes that architecturally flush
+  // (SDM 4.10.4.1: CR0.PG, CR4.PGE/PCIDE; EFER.NXE changes what entries mean).
+  Cr0Write,
+  Cr4Write,
+  EferWrite,
   kCount
 };
 const char* flush_cause_name(FlushCause c);
@@ -111,7 +116,8 @@ class Tlb {
   void set_mirror(TlbMirror* m) { mirror_ = m; }
 
   // L1, then the STLB (an STLB hit refills L1). Returns the L1 entry, or
-  // nullptr on a full miss. 'clock' orders uses for LRU.
+  // nullptr on a full miss. 'clock' orders uses for LRU in the side's L1; it
+  // must only grow (the CPU passes its lookup count for that side).
   TlbEntry* lookup(TlbSide side, uint64_t va, uint16_t vpid, uint16_t pcid, uint64_t clock);
   // After a page walk: fill the STLB and the side's L1. Returns the L1 entry.
   // A level with no array for the entry's size holds it splintered into the
@@ -139,6 +145,7 @@ class Tlb {
   TlbArray stlb_1g_;
   TlbMirror* mirror_ = nullptr;
   TlbStats stats_;
+  uint64_t stlb_clock_ = 0;  // the STLB serves both sides, whose clocks differ
 };
 
 }  // namespace vmsim

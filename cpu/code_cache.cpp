@@ -10,13 +10,13 @@ Insn* CodePage::alloc() {
   return &chunks_.back()[used_in_chunk_++];
 }
 
-CodePage* CodeCache::get(uint64_t gfn, CpuMode mode, const uint8_t* host, bool& created) {
-  auto& modes = pages_[gfn];
+CodePage* CodeCache::get(uint64_t frame, CpuMode mode, const uint8_t* host, bool& created) {
+  auto& modes = pages_[frame];
   auto& p = modes[static_cast<int>(mode)];
   created = !p;
   if (!p) {
     p = std::make_unique<CodePage>();
-    p->gfn = gfn;
+    p->frame = frame;
     p->mode = mode;
     p->host = host;
     ++pages_created_;
@@ -24,8 +24,8 @@ CodePage* CodeCache::get(uint64_t gfn, CpuMode mode, const uint8_t* host, bool& 
   return p.get();
 }
 
-void CodeCache::invalidate(uint64_t gfn) {
-  auto it = pages_.find(gfn);
+void CodeCache::invalidate(uint64_t frame) {
+  auto it = pages_.find(frame);
   if (it == pages_.end()) return;
   for (auto& p : it->second)
     if (p) retired_.push_back(std::move(p));

@@ -15,7 +15,7 @@
 namespace vmsim::cpu {
 
 struct CodePage {
-  uint64_t gfn = 0;
+  uint64_t frame = 0;  // host frame number (one-to-one with the guest frame)
   CpuMode mode = CpuMode::Long64;
   const uint8_t* host = nullptr;    // the page's bytes
   std::array<Insn*, 4096> slot{};   // decoded record per byte offset, or null
@@ -30,13 +30,13 @@ struct CodePage {
 
 class CodeCache {
  public:
-  // The page for (gfn, mode), created empty on first use.
-  CodePage* get(uint64_t gfn, CpuMode mode, const uint8_t* host, bool& created);
-  bool has_code(uint64_t gfn) const { return pages_.count(gfn) != 0; }
+  // The page for (frame, mode), created empty on first use.
+  CodePage* get(uint64_t frame, CpuMode mode, const uint8_t* host, bool& created);
+  bool has_code(uint64_t frame) const { return pages_.count(frame) != 0; }
   // Drop every decoded record of the frame. The CodePage objects stay alive
   // until release_retired(), because the instruction that wrote the page may
   // still be executing from one of them.
-  void invalidate(uint64_t gfn);
+  void invalidate(uint64_t frame);
   void invalidate_all();
   void release_retired() { retired_.clear(); }
   const std::vector<std::unique_ptr<CodePage>>& retired() const { return retired_; }

@@ -6,111 +6,14 @@
 
 namespace vmsim::cpu {
 
-namespace {
-bool canonical(uint64_t la) {
-  return static_cast<uint64_t>((static_cast<int64_t>(la) << 16) >> 16) == la;
-}
-}  // namespace
-
-Cpu::Cpu(Mmu& mmu, GuestRam& ram, Platform& platform)
-    : mmu_(mmu), ram_(ram), platform_(platform), decoder_(new Decoder()) {
+Cpu::Cpu(Mmu& mmu, GuestRam& ram, Platform& platform, const TlbGeometry& tlb)
+    : mmu_(mmu), ram_(ram), platform_(platform), tlb_(tlb), decoder_(new Decoder()) {
   s.refresh_seg_bases();
+  tlb_.set_mirror(this);
+  mmu_.attach_tlb(&tlb_);
 }
 
 Cpu::~Cpu() { delete decoder_; }
-
-void Cpu::flush_fast_tlb() {
-  for (auto& t : fast_) {
-    for (auto& e : t.read) e.tag = kInvalidTag;
-    for (auto& e : t.write) e.tag = kInvalidTag;
-    for (auto& e : t.fetch) e.tag = kInvalidTag;
-  }
-  events_ |= kEventRefetch;
-}
-
-uint8_t* Cpu::translate(uint64_t la, Access kind, Translation* out) {
-  if (s.mode == CpuMode::Long64 && !canonical(la)) raise(kGP, 0);
-  PagingState ps{s.cr0, s.cr3, s.cr4, s.efer};
-  AccessRequest req{Gva(la), kind, s.cpl == 3};
-  Translation t;
-  PageFault pf;
-  if (!mmu_.translate(ps, req, t, pf)) raise_pf(pf.address.value, pf.error_code);
-  const uint64_t page = la & ~kPageMask;
-  const uintptr_t addend = reinterpret_cast<uintptr_t>(t.host) - page;
-  FastTlb& f = fast();
-  const unsigned i = (la >> kPageShift) & kFastMask;
-  if (kind == Access::Write) {
-    const uint64_t gfn = t.gpa.frame();
-    if (code_.has_code(gfn)) on_code_write(gfn);
-    if (t.dirty) f.write[i] = FastEntry{page, addend};
-  }
-  if (kind != Access::Fetch) f.read[i] = FastEntry{page, addend};
-  if (out) *out = t;
-  return t.host + (la & kPageMask);
-}
-
-void Cpu::on_code_write(uint64_t gfn) {
-  code_.invalidate(gfn);
-  for (auto& t : fast_)
-    for (auto& e : t.fetch)
-      if (e.tag != kInvalidTag && e.page->gfn == gfn) e.tag = kInvalidTag;
-  events_ |= kEventRefetch;
-}
-
-void Cpu::notify_phys_write(Gpa gpa) {
-  if (code_.has_code(gpa.frame())) on_code_write(gpa.frame());
-}
-
-void Cpu::copy_from_guest(uint64_t la, void* out, size_t n) {
-  auto* dst = static_cast<uint8_t*>(out);
-  while (n) {
-    size_t chunk = std::min<uint64_t>(n, kPageSize - (la & kPageMask));
-    std::memcpy(dst, translate(la, Access::Read), chunk);
-    dst += chunk;
-    la += chunk;
-    n -= chunk;
-  }
-}
-
-void Cpu::copy_to_guest(uint64_t la, const void* in, size_t n) {
-  auto* src = static_cast<const uint8_t*>(in);
-  while (n) {
-    size_t chunk = std::min<uint64_t>(n, kPageSize - (la & kPageMask));
-    std::memcpy(translate(la, Access::Write), src, chunk);
-    src += chunk;
-    la += chunk;
-    n -= chunk;
-  }
-}
-
-void Cpu::probe_write(uint64_t la, uint64_t len) {
-  // Every page the access touches must be writable before any byte changes.
-  // A fault on a later page reports that page's first byte in CR2, as a
-  // load that crosses the boundary does.
-  translate(la, Access::Write);
-  for (uint64_t page = (la & ~kPageMask) + kPageSize; page < la + len; page += kPageSize)
-    translate(page, Access::Write);
-}
-
-CodePage* Cpu::fetch_page(uint64_t rip) {
-  ++stats_.fetch_lookups;
-  FetchEntry& e = fast().fetch[(rip >> kPageShift) & kFastMask];
-  const uint64_t page = rip & ~kPageMask;
-  if (e.tag == page) return e.page;
-  Translation t;
-  uint8_t* host = translate(rip, Access::Fetch, &t) - (rip & kPageMask);
-  bool created = false;
-  CodePage* cp = code_.get(t.gpa.frame(), s.mode, host, created);
-  if (created) {
-    // Decoded code and fast write entries never coexist for a frame.
-    for (auto& ft : fast_)
-      for (auto& w : ft.write)
-        if (w.tag != kInvalidTag && w.tag + w.addend == reinterpret_cast<uintptr_t>(host))
-          w.tag = kInvalidTag;
-  }
-  e = FetchEntry{page, cp};
-  return cp;
-}
 
 const Insn* Cpu::decode_at(CodePage* cp, uint64_t rip) {
   const unsigned off = rip & kPageMask;
@@ -135,6 +38,7 @@ const Insn* Cpu::decode_at(CodePage* cp, uint64_t rip) {
   uint8_t buf[kMaxInsnLen];
   std::memcpy(buf, cp->host + off, avail);
   const uint8_t* next = translate(rip + avail, Access::Fetch);
+  if (!next) raise(kUD);
   std::memcpy(buf + avail, next, kMaxInsnLen - avail);
   decoder_->decode(buf, kMaxInsnLen, s.mode, cross_page_insn_);
   return &cross_page_insn_;

@@ -12,6 +12,7 @@
 
 #include "core/guest_ram.h"
 #include "core/mmu.h"
+#include "core/tlb.h"
 #include "cpu/code_cache.h"
 #include "cpu/cpuid.h"
 #include "cpu/exception.h"
@@ -49,9 +50,9 @@ struct U128 {
   uint64_t lo, hi;
 };
 
-class Cpu {
+class Cpu final : private TlbMirror {
  public:
-  Cpu(Mmu& mmu, GuestRam& ram, Platform& platform);
+  Cpu(Mmu& mmu, GuestRam& ram, Platform& platform, const TlbGeometry& tlb = TlbGeometry::skylake());
   ~Cpu();
   Cpu(const Cpu&) = delete;
   Cpu& operator=(const Cpu&) = delete;
@@ -76,8 +77,12 @@ class Cpu {
     stop_requested_ = true;
     events_ |= kEventStop;
   }
-  // Drop every cached translation (paging state changed).
+  // Drop every fast-TLB entry (the model TLB is untouched; its L1 hits refill
+  // them without a walk).
   void flush_fast_tlb();
+  Tlb& tlb() { return tlb_; }
+  const Tlb& tlb() const { return tlb_; }
+  PagingState paging_state() const { return PagingState{s.cr0, s.cr3, s.cr4, s.efer}; }
   // After a write to guest memory that did not go through the CPU (loader,
   // devices, a hypervisor emulating a write): keep decoded code coherent.
   void notify_phys_write(Gpa gpa);
@@ -122,28 +127,46 @@ class Cpu {
   static constexpr unsigned kFastBits = 8;
   static constexpr uint64_t kFastMask = (1u << kFastBits) - 1;
   static constexpr uint64_t kInvalidTag = 1;  // never a page-aligned address
+  // Each fast entry mirrors an L1 entry of the TLB model: a fast hit is an
+  // L1 hit, and records its use in that entry's LRU stamp.
   struct FastEntry {
     uint64_t tag = kInvalidTag;  // page-aligned linear address
     uintptr_t addend = 0;        // host pointer = linear address + addend
+    uint64_t* stamp = nullptr;   // the model entry's LRU stamp
   };
   struct FetchEntry {
     uint64_t tag = kInvalidTag;
     CodePage* page = nullptr;
+    uint64_t* stamp = nullptr;
   };
   struct FastTlb {
     FastEntry read[1u << kFastBits];
     FastEntry write[1u << kFastBits];
     FetchEntry fetch[1u << kFastBits];
   };
+  // One page's part of a slow-path write, translated once.
+  struct WriteSpan {
+    uint8_t* host = nullptr;  // null: not memory, the bytes vanish
+    uint64_t pa = 0;
+    uint32_t len = 0;
+    bool watch = false;
+  };
   enum : uint32_t { kEventRefetch = 1, kEventStop = 2 };
 
-  // Slow path: translate through the Mmu, fault if the access is not
-  // permitted, install fast entries. Returns the host pointer for 'la'.
-  uint8_t* translate(uint64_t la, Access kind, Translation* out = nullptr);
+  // Slow path (cpu/memory.cpp): the TLB model, then the Mmu on a miss;
+  // faults if the access is not permitted; installs fast entries. Returns the
+  // host pointer for 'la' (null when it is not memory) and, for writes,
+  // whether the Mmu watches them and the physical address.
+  uint8_t* translate(uint64_t la, Access kind, WriteSpan* span = nullptr);
   template <class T> T load_slow(uint64_t la);
   template <class T> void store_slow(uint64_t la, T v);
   void copy_from_guest(uint64_t la, void* out, size_t n);
-  void copy_to_guest(uint64_t la, const void* in, size_t n);
+  // Translate every page of a write of n bytes before any byte changes.
+  unsigned write_spans(uint64_t la, size_t n, WriteSpan out[2]);
+  void write_to_spans(const WriteSpan* spans, unsigned count, const void* in);
+  void read_from_spans(const WriteSpan* spans, unsigned count, void* out);
+  void tlb_evicted(TlbSide side, const TlbEntry& e) override;
+  void tlb_flushed() override;
 
   CodePage* fetch_page(uint64_t rip);
   const Insn* decode_at(CodePage* cp, uint64_t rip);
@@ -155,6 +178,8 @@ class Cpu {
   Mmu& mmu_;
   GuestRam& ram_;
   Platform& platform_;
+  Tlb tlb_;
+  uint64_t* fetch_stamp_ = nullptr;  // the iTLB entry of the last fetch translation
   Decoder* decoder_;
   CodeCache code_;
   FastTlb fast_[2];  // [0] supervisor, [1] user (CPL 3)
@@ -175,6 +200,7 @@ template <class T> inline T Cpu::load(uint64_t la) {
   ++stats_.data_lookups;
   const FastEntry& e = fast().read[(la >> kPageShift) & kFastMask];
   if (e.tag == (la & ~kPageMask) && (la & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
+    *e.stamp = stats_.data_lookups;
     T v;
     std::memcpy(&v, reinterpret_cast<const void*>(la + e.addend), sizeof(T));
     return v;
@@ -186,6 +212,7 @@ template <class T> inline void Cpu::store(uint64_t la, T v) {
   ++stats_.data_lookups;
   const FastEntry& e = fast().write[(la >> kPageShift) & kFastMask];
   if (e.tag == (la & ~kPageMask) && (la & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
+    *e.stamp = stats_.data_lookups;
     std::memcpy(reinterpret_cast<void*>(la + e.addend), &v, sizeof(T));
     return;
   }
@@ -196,6 +223,7 @@ template <class T, class F> inline void Cpu::rmw(uint64_t la, F f) {
   ++stats_.data_lookups;
   const FastEntry& e = fast().write[(la >> kPageShift) & kFastMask];
   if (e.tag == (la & ~kPageMask) && (la & kPageMask) <= kPageSize - sizeof(T)) [[likely]] {
+    *e.stamp = stats_.data_lookups;
     void* p = reinterpret_cast<void*>(la + e.addend);
     T v;
     std::memcpy(&v, p, sizeof(T));
@@ -203,11 +231,12 @@ template <class T, class F> inline void Cpu::rmw(uint64_t la, F f) {
     std::memcpy(p, &v, sizeof(T));
     return;
   }
-  probe_write(la, sizeof(T));
+  WriteSpan spans[2];
+  const unsigned n = write_spans(la, sizeof(T), spans);
   T v;
-  copy_from_guest(la, &v, sizeof(T));
+  read_from_spans(spans, n, &v);
   v = f(v);
-  copy_to_guest(la, &v, sizeof(T));
+  write_to_spans(spans, n, &v);
 }
 
 template <class T> T Cpu::load_slow(uint64_t la) {
@@ -217,8 +246,9 @@ template <class T> T Cpu::load_slow(uint64_t la) {
 }
 
 template <class T> void Cpu::store_slow(uint64_t la, T v) {
-  probe_write(la, sizeof(T));
-  copy_to_guest(la, &v, sizeof(T));
+  WriteSpan spans[2];
+  const unsigned n = write_spans(la, sizeof(T), spans);
+  write_to_spans(spans, n, &v);
 }
 
 }  // namespace vmsim::cpu

@@ -34,6 +34,7 @@ class RegionMmu final : public Mmu {
  public:
   explicit RegionMmu(GuestRam& ram) : ram_(ram) {}
   std::set<uint64_t> written_pages;  // pages vmsim translated for a write
+  uint8_t* host_of(uint64_t pa) override { return ram_.host_ptr(Gpa(pa)); }
   const char* name() const override { return "regions"; }
   bool translate(const PagingState&, const AccessRequest& req, Translation& out,
                  PageFault& fault) override {
@@ -42,7 +43,7 @@ class RegionMmu final : public Mmu {
       if (va >= r.base && va < r.base + r.size) {
         Gpa gpa(va & ~kPageMask);
         if (req.kind == Access::Write) written_pages.insert(gpa.value);
-        out = Translation{Gva(gpa.value), PageSize::k4K, gpa, ram_.host_ptr(gpa), true, true, true, false, true};
+        out = Translation{Gva(gpa.value), PageSize::k4K, gpa.value, ram_.host_ptr(gpa), true, true, false, false, true, false};
         return true;
       }
     }
@@ -662,9 +663,9 @@ struct Session {
     const uint8_t* p = vm_ptr(before.rip);
     const uint64_t avail = kCodeBase + kCodeSize - before.rip;
     last = describe(p, avail < 15 ? avail : 15, before.rip);
-    // With the fast TLB empty, every page vmsim writes passes through
-    // RegionMmu, which records it for the memory comparison.
-    vm.flush_fast_tlb();
+    // With the TLBs empty, every page vmsim writes passes through RegionMmu,
+    // which records it for the memory comparison.
+    vm.tlb().flush_all(FlushCause::Invlpg);  // the model TLB too: its hits bypass RegionMmu
     snapshot_region_tails();
     const cpu::RunResult r = vm.run(1);
     if (r.reason == StopReason::Exception) {

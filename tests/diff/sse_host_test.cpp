@@ -18,6 +18,7 @@
 #include <ucontext.h>
 #include <vector>
 
+#include "core/flat_mmu.h"
 #include "core/guest_ram.h"
 #include "core/host_memory.h"
 #include "core/mmu.h"
@@ -152,20 +153,6 @@ Result run_native(const uint8_t* fn, uint64_t a, uint64_t b, uint64_t rax, uint3
   return r;
 }
 
-// Identity paging over guest RAM.
-class FlatMmu final : public Mmu {
- public:
-  explicit FlatMmu(GuestRam& ram) : ram_(ram) {}
-  const char* name() const override { return "flat"; }
-  bool translate(const PagingState&, const AccessRequest& req, Translation& out, PageFault&) override {
-    const Gpa gpa(req.va.value & ~kPageMask);
-    out = Translation{Gva(gpa.value), PageSize::k4K, gpa, ram_.host_ptr(gpa), true, true, true, false, true};
-    return true;
-  }
-
- private:
-  GuestRam& ram_;
-};
 
 class SseHost : public ::testing::Test {
  protected:
