@@ -1,17 +1,46 @@
 #include "core/counters.h"
 
+#include <algorithm>
+
 namespace vmsim {
 
+namespace {
+
+// Apply op to every additive counter pair.
+template <class Op> void each_additive(Counters& a, const Counters& b, Op op) {
+  op(a.instructions, b.instructions);
+  for (int i = 0; i < 32; ++i) op(a.guest_exceptions[i], b.guest_exceptions[i]);
+  op(a.tlb_lookups, b.tlb_lookups);
+  op(a.tlb_l1_misses, b.tlb_l1_misses);
+  op(a.tlb_stlb_hits, b.tlb_stlb_hits);
+  op(a.tlb_misses, b.tlb_misses);
+  op(a.tlb_flushes, b.tlb_flushes);
+  op(a.tlb_flushes_full, b.tlb_flushes_full);
+  op(a.tlb_flushes_single, b.tlb_flushes_single);
+  for (int i = 0; i < static_cast<int>(FlushCause::kCount); ++i)
+    op(a.tlb_flushes_by_cause[i], b.tlb_flushes_by_cause[i]);
+  op(a.walks.count, b.walks.count);
+  op(a.walks.mem_refs, b.walks.mem_refs);
+  op(a.walks.guest_refs, b.walks.guest_refs);
+  op(a.walks.ept_refs, b.walks.ept_refs);
+  op(a.walks.pwc_hits, b.walks.pwc_hits);
+  op(a.walks.nested_tlb_hits, b.walks.nested_tlb_hits);
+  for (unsigned i = 0; i <= WalkStats::kMaxRefs; ++i) op(a.walks.refs_histogram[i], b.walks.refs_histogram[i]);
+}
+
+}  // namespace
+
 Counters& Counters::operator+=(const Counters& o) {
-  instructions += o.instructions;
-  for (int i = 0; i < 32; ++i) guest_exceptions[i] += o.guest_exceptions[i];
+  each_additive(*this, o, [](uint64_t& x, uint64_t y) { x += y; });
+  host_frames_peak = std::max(host_frames_peak, o.host_frames_peak);
+  shadow_pages_peak = std::max(shadow_pages_peak, o.shadow_pages_peak);
+  ept_pages_peak = std::max(ept_pages_peak, o.ept_pages_peak);
   return *this;
 }
 
 Counters Counters::operator-(const Counters& o) const {
-  Counters r = *this;
-  r.instructions -= o.instructions;
-  for (int i = 0; i < 32; ++i) r.guest_exceptions[i] -= o.guest_exceptions[i];
+  Counters r = *this;  // peaks stay those of *this (the later snapshot)
+  each_additive(r, o, [](uint64_t& x, uint64_t y) { x -= y; });
   return r;
 }
 
@@ -32,7 +61,43 @@ nlohmann::json to_json(const Counters& c) {
   for (unsigned v : {0u, 6u, 13u, 14u}) exc[exception_name(v)] = c.guest_exceptions[v];
   for (unsigned v = 0; v < 32; ++v)
     if (c.guest_exceptions[v]) exc[exception_name(v)] = c.guest_exceptions[v];
-  return {{"instructions", c.instructions}, {"guest_exceptions", exc}};
+
+  nlohmann::json causes = nlohmann::json::object();
+  for (int i = 0; i < static_cast<int>(FlushCause::kCount); ++i)
+    causes[flush_cause_name(static_cast<FlushCause>(i))] = c.tlb_flushes_by_cause[i];
+  nlohmann::json hist = nlohmann::json::object();
+  for (unsigned i = 0; i <= WalkStats::kMaxRefs; ++i)
+    if (c.walks.refs_histogram[i]) hist[std::to_string(i)] = c.walks.refs_histogram[i];
+
+  return {
+      {"instructions", c.instructions},
+      // No hypervisor exists yet in any mode vmsim offers: shadow and EPT
+      // bring exits and traps.
+      {"vmexits", {{"total", 0}, {"by_reason", nlohmann::json::object()}}},
+      {"traps", nlohmann::json::object()},
+      {"guest_exceptions", exc},
+      {"tlb",
+       {{"lookups", c.tlb_lookups},
+        {"misses", c.tlb_misses},
+        {"l1_misses", c.tlb_l1_misses},
+        {"stlb_hits", c.tlb_stlb_hits},
+        {"flushes",
+         {{"total", c.tlb_flushes},
+          {"full", c.tlb_flushes_full},
+          {"single", c.tlb_flushes_single},
+          {"by_cause", causes}}}}},
+      {"walks",
+       {{"count", c.walks.count},
+        {"mem_refs", c.walks.mem_refs},
+        {"guest_refs", c.walks.guest_refs},
+        {"ept_refs", c.walks.ept_refs},
+        {"pwc_hits", c.walks.pwc_hits},
+        {"refs_histogram", hist}}},
+      {"memory",
+       {{"shadow_pages_peak", c.shadow_pages_peak},
+        {"ept_pages_peak", c.ept_pages_peak},
+        {"host_frames_peak", c.host_frames_peak}}},
+  };
 }
 
 }  // namespace vmsim

@@ -1,15 +1,38 @@
 // The counters of DESIGN §5, per run and per region of interest. A counter
-// exists here only once the code that measures it exists.
+// exists here only once the code that measures it exists; the ROI counters
+// are differences of totals taken at the ROI markers.
 #pragma once
 #include <cstdint>
 
 #include <nlohmann/json.hpp>
 
+#include "core/mmu.h"
+#include "core/tlb.h"
+
 namespace vmsim {
 
 struct Counters {
   uint64_t instructions = 0;
-  uint64_t guest_exceptions[32] = {};  // by vector
+  uint64_t guest_exceptions[32] = {};  // by vector, as delivered to (or raised in) the guest
+
+  // TLB (DESIGN §5 `tlb`). lookups: every data access and every entry into a
+  // code page; misses: lookups that missed every level and started a walk.
+  uint64_t tlb_lookups = 0;
+  uint64_t tlb_l1_misses = 0;
+  uint64_t tlb_stlb_hits = 0;
+  uint64_t tlb_misses = 0;
+  uint64_t tlb_flushes = 0;
+  uint64_t tlb_flushes_full = 0;
+  uint64_t tlb_flushes_single = 0;
+  uint64_t tlb_flushes_by_cause[static_cast<int>(FlushCause::kCount)] = {};
+
+  WalkStats walks;
+
+  // Peaks are not differences: in the ROI they are the peaks reached by the
+  // end of the ROI.
+  uint64_t host_frames_peak = 0;
+  uint64_t shadow_pages_peak = 0;
+  uint64_t ept_pages_peak = 0;
 
   Counters& operator+=(const Counters& o);
   Counters operator-(const Counters& o) const;
