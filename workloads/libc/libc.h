@@ -100,6 +100,11 @@ static inline uint64_t mix64(uint64_t h, uint64_t v) {
   h *= 0xff51afd7ed558ccdull;
   return h ^ (h >> 32);
 }
+/* sqrtsd, without libm or errno handling. */
+static inline double vm_sqrt(double x) {
+  __asm__("sqrtsd %1, %0" : "=x"(x) : "x"(x));
+  return x;
+}
 /* The final line every workload prints. */
 void print_checksum(uint64_t h);
 uint64_t now_ns(void);
