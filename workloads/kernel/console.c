@@ -81,6 +81,7 @@ void kprintf(const char* fmt, ...) {
 }
 
 __attribute__((noreturn)) void machine_exit(uint32_t code) {
+  if (g_verbose) kprintf("kernel: exit code %u at TSC %lu\n", code, rdtsc());
   outl(0xf4, code);
   for (;;) __asm__ volatile("cli; hlt");
 }

@@ -117,6 +117,7 @@ extern uint64_t g_kernel_pml4;     /* physical address of the kernel's PML4 */
 extern const uint8_t* g_initrd;    /* direct-map pointer, or NULL */
 extern uint64_t g_initrd_size;
 extern uint64_t g_timer_period;    /* APIC timer initial count; 0 = no preemption */
+extern int g_verbose;              /* kernel option verbose=1 */
 
 /* ---- arch.c --------------------------------------------------------------- */
 struct trapframe {

@@ -8,7 +8,7 @@ uint64_t g_kernel_pml4;
 const uint8_t* g_initrd;
 uint64_t g_initrd_size;
 uint64_t g_timer_period = 100000; /* APIC timer initial count (divide by 1) */
-static int g_verbose;
+int g_verbose;
 
 extern char _kernel_end[];
 
