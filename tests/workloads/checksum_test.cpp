@@ -4,6 +4,9 @@
 // runs the guest kernel, the same reimplementation checks vmsim's console.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include "reimpl.h"
 
 namespace vmsim::workloads {
@@ -68,6 +71,26 @@ TEST(Workloads, EveryWorkloadHasDefaultsAndAnObservedDefaultRun) {
     EXPECT_TRUE(seen) << w;
   }
   EXPECT_FALSE(expected_checksum("nosuch").has_value());
+}
+
+// workloads.json (what vmsim lists) and the reimplementation agree on the
+// workloads and every default.
+TEST(Workloads, JsonListMatchesTheReimplementation) {
+  std::ifstream in(VMSIM_WORKLOADS_JSON);
+  ASSERT_TRUE(in) << VMSIM_WORKLOADS_JSON;
+  const nlohmann::json j = nlohmann::json::parse(in);
+  EXPECT_EQ(j.at("schema"), "vmsim-workloads/1");
+  size_t n = 0;
+  for (const auto& w : j.at("workloads")) {
+    const std::string name = w.at("name");
+    ++n;
+    EXPECT_TRUE(expected_checksum(name, {{"iters", 1}, {"mib", 1}, {"steps", 1}, {"rounds", 1}, {"jobs", 1}})) << name;
+    EXPECT_FALSE(w.at("description").get<std::string>().empty()) << name;
+    Args from_json;
+    for (const auto& a : w.at("args")) from_json[a.at("name")] = a.at("default").get<uint64_t>();
+    EXPECT_EQ(from_json, default_args(name)) << name;
+  }
+  EXPECT_EQ(n, 9u);
 }
 
 TEST(Workloads, DefaultsAreTheImplicitArguments) {
