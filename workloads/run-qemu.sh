@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Development aid: boot the guest kernel under QEMU (Multiboot, TCG) with a
 # workload and print the console. Not used by CI.
-#   workloads/run-qemu.sh [-b BUILD_DIR] [-t SECONDS] [-m MIB] [-k KOPTS] [-i] WORKLOAD [ARGS...]
+#   workloads/run-qemu.sh [-b BUILD_DIR] [-t SECONDS] [-m MIB] [-k KOPTS] [-d] [-i] WORKLOAD [ARGS...]
+#   -d: boot kernel.elf through the direct ELF64 protocol, played by
+#       directboot-shim.elf (a Multiboot image that loads it like vmsim)
 #   -i: count instructions (-icount shift=0: 1 ns of guest time per
 #       instruction, so the TSC-based times the workloads print are
 #       instruction counts, as on vmsim)
@@ -14,21 +16,27 @@ timeout=120
 mem=512
 kopts=""
 icount=()
-while getopts "b:t:m:k:i" o; do
+direct=0
+while getopts "b:t:m:k:di" o; do
   case $o in
     b) build=$OPTARG ;;
     t) timeout=$OPTARG ;;
     m) mem=$OPTARG ;;
     k) kopts=$OPTARG ;;
     i) icount=(-icount shift=0) ;;
+    d) direct=1 ;;
     *) exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
-[[ $# -ge 1 ]] || { echo "usage: $0 [-b BUILD] [-t SECS] [-m MIB] [-k KOPTS] [-i] WORKLOAD [ARGS...]" >&2; exit 2; }
+[[ $# -ge 1 ]] || { echo "usage: $0 [-b BUILD] [-t SECS] [-m MIB] [-k KOPTS] [-d] [-i] WORKLOAD [ARGS...]" >&2; exit 2; }
 kernel=$build/workloads/kernel32.elf
 initrd=$build/workloads/initrd.cpio
 [[ -f $kernel && -f $initrd ]] || { echo "run-qemu.sh: build the guests first (ninja -C build guests)" >&2; exit 2; }
+if [[ $direct == 1 ]]; then
+  initrd=$build/workloads/kernel.elf,$initrd
+  kernel=$build/workloads/directboot-shim.elf
+fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 timeout "$timeout" qemu-system-x86_64 -kernel "$kernel" -initrd "$initrd" -append "$kopts $*" \
