@@ -129,6 +129,7 @@ void trap_handler(struct trapframe* tf) {
   int user = (tf->cs & 3) == 3;
   if (v == VEC_TIMER) {
     *apic_reg(APIC_EOI) = 0;
+    ++g_stats.timer_ticks;
     if (user) {
       g_current->state = P_RUNNABLE;
       schedule();

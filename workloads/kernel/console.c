@@ -81,7 +81,15 @@ void kprintf(const char* fmt, ...) {
 }
 
 __attribute__((noreturn)) void machine_exit(uint32_t code) {
-  if (g_verbose) kprintf("kernel: exit code %u at TSC %lu\n", code, rdtsc());
+  if (g_verbose) {
+    const struct kstats* s = &g_stats;
+    kprintf("kernel: exit code %u at TSC %lu\n", code, rdtsc());
+    kprintf("kernel: syscalls %lu, timer ticks %lu, context switches %lu, CR3 switches %lu, forks %lu, execs %lu\n",
+            s->syscalls, s->timer_ticks, s->context_switches, s->cr3_switches, s->forks, s->execs);
+    kprintf("kernel: user faults %lu (demand-zero %lu, 2M %lu, COW copies %lu, COW reuses %lu, spurious %lu)\n",
+            s->faults, s->demand_zero, s->demand_zero_2m, s->cow_copies, s->cow_reuses, s->spurious_faults);
+    kprintf("kernel: TLB flushes asked: invlpg %lu, CR3 reloads %lu\n", s->invlpg, s->cr3_reloads);
+  }
   outl(0xf4, code);
   for (;;) __asm__ volatile("cli; hlt");
 }

@@ -92,6 +92,16 @@ static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" : : "r"(
 #define MSR_CSTAR 0xc0000083u
 #define MSR_SFMASK 0xc0000084u
 
+/* ---- Event counters, printed at exit with the kernel option verbose=1 so
+ * that vmsim's counts (native mode) can be checked against the kernel's. */
+struct kstats {
+  uint64_t syscalls, timer_ticks, context_switches, cr3_switches;
+  uint64_t faults, demand_zero, demand_zero_2m, cow_copies, cow_reuses, spurious_faults;
+  uint64_t invlpg, cr3_reloads; /* flushes the TLB policy asked for */
+  uint64_t forks, execs;
+};
+extern struct kstats g_stats;
+
 /* ---- lib.c ---------------------------------------------------------------- */
 void* memset(void* d, int c, size_t n);
 void* memcpy(void* d, const void* s, size_t n);

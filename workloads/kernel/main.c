@@ -148,7 +148,7 @@ static void init_memory(void) {
   g_loaded_cr3 = g_kernel_pml4;
   if (g_verbose)
     kprintf("kernel: %lu MiB of RAM, %lu MiB free, initrd %lu bytes\n", top >> 20,
-            (g_frames.free_count * PAGE_SIZE) >> 20, g_initrd_size);
+            (uint64_t)((g_frames.free_count * PAGE_SIZE) >> 20), g_initrd_size);
 }
 
 static uint64_t parse_u64(const char* s) {

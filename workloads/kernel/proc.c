@@ -61,6 +61,7 @@ static void switch_to(struct proc* next) {
   set_kernel_stack(next->kstack + KSTACK_SIZE);
   switch_address_space(&next->mm);
   g_current = next;
+  ++g_stats.context_switches;
   swtch(&prev->ksp, next->ksp);
 }
 
@@ -198,6 +199,7 @@ static int64_t do_exec(struct proc* p, const char* path, int argc, char* const a
   tf->vector = VEC_SYSCALL;
   memcpy(p->fpu, g_fpu_init, sizeof p->fpu);
   if (p == g_current) fpu_restore(p->fpu);
+  ++g_stats.execs;
   return 0;
 }
 
@@ -267,6 +269,7 @@ int64_t sys_fork(void) {
   fpu_save(c->fpu); /* the parent's live user SSE state */
   prepare_kstack(c, p->tf->vector == VEC_SYSCALL ? syscall_return : trap_return);
   c->state = P_RUNNABLE;
+  ++g_stats.forks;
   return c->pid;
 }
 

@@ -23,6 +23,7 @@ static int64_t sys_vmsim_roi(uint64_t what) {
 void syscall_handler(struct trapframe* tf) {
   uint64_t a0 = tf->rdi, a1 = tf->rsi, a2 = tf->rdx, a3 = tf->r10, a4 = tf->r8, a5 = tf->r9;
   int64_t r;
+  ++g_stats.syscalls;
   switch (tf->rax) {
     case SYS_read: r = sys_read((int64_t)a0, a1, a2); break;
     case SYS_write: r = sys_write((int64_t)a0, a1, a2); break;

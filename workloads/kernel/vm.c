@@ -19,6 +19,7 @@
 #define TLB_FLUSH_CEILING 32
 
 uint64_t g_loaded_cr3;
+struct kstats g_stats;
 
 struct tlb_batch {
   int n, full;
@@ -36,9 +37,13 @@ static void tlb_add(struct tlb_batch* b, uint64_t va) {
 
 static void tlb_finish(struct mm* mm, struct tlb_batch* b) {
   if (mm->pml4 != g_loaded_cr3) return;
-  if (b->full) write_cr3(g_loaded_cr3); /* non-global entries only: the kernel's stay */
-  else
+  if (b->full) {
+    write_cr3(g_loaded_cr3); /* non-global entries only: the kernel's stay */
+    ++g_stats.cr3_reloads;
+  } else {
     for (int i = 0; i < b->n; ++i) invlpg(b->va[i]);
+    g_stats.invlpg += (uint64_t)b->n;
+  }
   b->n = b->full = 0;
 }
 
@@ -46,6 +51,7 @@ void switch_address_space(struct mm* mm) {
   if (mm->pml4 != g_loaded_cr3) {
     write_cr3(mm->pml4);
     g_loaded_cr3 = mm->pml4;
+    ++g_stats.cr3_switches;
   }
 }
 
@@ -228,6 +234,7 @@ int mm_fork(struct mm* parent, struct mm* child) {
       }
     }
   }
+  if (g_verbose > 1) kprintf("kernel: fork downgraded %d pages%s\n", b.n, b.full ? " (and more)" : "");
   tlb_finish(parent, &b);
   return 0;
 }
@@ -243,12 +250,14 @@ int mm_fault(struct mm* mm, uint64_t va, int write) {
   if (write && !(v->flags & VMA_WRITE)) return -1;
   uint64_t bits = leaf_bits(v->flags);
   uint64_t* pde = pd_entry(mm, va, 1);
+  ++g_stats.faults;
 
   if ((v->flags & VMA_HUGE) && !(*pde & PTE_P)) {
     uint64_t f = fa_alloc_huge(&g_frames);
     if (f != FA_NONE) {
       for (uint64_t k = 0; k < FA_HUGE_FRAMES; ++k) zero_page(p2v((f + k) * PAGE_SIZE));
       *pde = (f * PAGE_SIZE) | bits | PTE_PS;
+      ++g_stats.demand_zero_2m;
       return 0;
     }
     /* No free 2 MiB frame: fall back to 4 KiB pages here. */
@@ -258,6 +267,7 @@ int mm_fault(struct mm* mm, uint64_t va, int write) {
       uint64_t head = (*pde & PTE_ADDR_2M) / PAGE_SIZE;
       if (fa_refs(&g_frames, head) == 1) {
         *pde |= PTE_W;
+        ++g_stats.cow_reuses;
         return 0;
       }
       uint64_t f = fa_alloc_huge(&g_frames);
@@ -269,18 +279,24 @@ int mm_fault(struct mm* mm, uint64_t va, int write) {
       /* The frame changed under a 2 MiB page an implementation may have
        * cached as several pieces: flush it. */
       invlpg(va & ~(HUGE_SIZE - 1));
+      ++g_stats.invlpg;
+      ++g_stats.cow_copies;
+      return 0;
     }
+    ++g_stats.spurious_faults;
     return 0;
   }
   uint64_t* pte = pte_entry(mm, va, 1);
   if (!(*pte & PTE_P)) {
     *pte = frame_alloc_zeroed() | bits; /* demand zero: no flush */
+    ++g_stats.demand_zero;
     return 0;
   }
   if (write && !(*pte & PTE_W)) {
     uint64_t old = (*pte & PTE_ADDR) / PAGE_SIZE;
     if (fa_refs(&g_frames, old) == 1) {
       *pte |= PTE_W; /* sole owner: upgrade in place */
+      ++g_stats.cow_reuses;
       return 0;
     }
     uint64_t f = fa_alloc(&g_frames);
@@ -288,9 +304,11 @@ int mm_fault(struct mm* mm, uint64_t va, int write) {
     copy_page(p2v(f * PAGE_SIZE), p2v(old * PAGE_SIZE));
     fa_put(&g_frames, old);
     *pte = (f * PAGE_SIZE) | bits;
+    ++g_stats.cow_copies;
     return 0;
   }
   /* Spurious: a stale entry from before a permission upgrade. */
+  ++g_stats.spurious_faults;
   return 0;
 }
 
