@@ -98,16 +98,22 @@ int vsnprintf(char* buf, size_t cap, const char* fmt, va_list ap) {
         break;
       }
       case 'f': {
+        /* Sign and range by the bit pattern, so that no compiler turns
+         * them into SSE compares or selects outside vmsim's subset; the
+         * arithmetic is cvttsd2si, cvtsi2sd, subsd, mulsd, addsd. */
         double d = va_arg(ap, double);
+        uint64_t bits;
+        memcpy(&bits, &d, 8);
+        int neg = (int)(bits >> 63);
+        bits &= ~(1ull << 63);
+        if (bits >= 0x43e0000000000000ull) bits = 0x43dfffffffffffffull; /* below 2^63 (and NaN, inf) */
+        memcpy(&d, &bits, 8);
         if (prec < 0) prec = 6;
-        /* Only the SSE2 subset vmsim implements: subsd, cvttsd2si, cvtsi2sd. */
-        int neg = d < 0;
-        if (neg) d = 0.0 - d;
-        if (d > 9.0e18) d = 9.0e18;
-        unsigned long long scale = 1;
+        if (prec > 18) prec = 18;
+        long long scale = 1;
         for (int i = 0; i < prec; ++i) scale *= 10;
-        unsigned long long ip = (unsigned long long)(long long)d;
-        unsigned long long fp = (unsigned long long)(long long)((d - (double)(long long)ip) * (double)(long long)scale + 0.5);
+        long long ip = (long long)d;
+        long long fp = (long long)((d - (double)ip) * (double)scale + 0.5);
         if (fp >= scale) {
           ++ip;
           fp -= scale;
@@ -121,10 +127,11 @@ int vsnprintf(char* buf, size_t cap, const char* fmt, va_list ap) {
           }
           tmp[n++] = '.';
         }
+        unsigned long long u = (unsigned long long)ip;
         do {
-          tmp[n++] = (char)('0' + ip % 10);
-          ip /= 10;
-        } while (ip);
+          tmp[n++] = (char)('0' + u % 10);
+          u /= 10;
+        } while (u);
         if (neg) tmp[n++] = '-';
         for (int i = n; i < width && !left; ++i) emit(&s, ' ');
         while (n) emit(&s, tmp[--n]);
