@@ -83,7 +83,7 @@ uint64_t ptrchase(const Args& a) {
 // pagefault: one word written per fresh page, then read with its neighbour
 // (zero unless it is the word written).
 uint64_t pagefault(const Args& a) {
-  const uint64_t pages = (arg(a, "mib", 32) << 20) / 4096, rounds = arg(a, "rounds", 2);
+  const uint64_t pages = (arg(a, "mib", 32) << 20) / 4096, rounds = arg(a, "rounds", 4);
   uint64_t h = 0;
   for (uint64_t r = 0; r < rounds; ++r) {
     uint64_t s = 0;
@@ -105,7 +105,7 @@ uint64_t child_status(uint64_t n) {
 
 uint64_t forkexec(const Args& a) {
   uint64_t h = 0;
-  for (uint64_t i = 0, n = arg(a, "iters", 100); i < n; ++i) h = mix64(h, child_status(i));
+  for (uint64_t i = 0, n = arg(a, "iters", 200); i < n; ++i) h = mix64(h, child_status(i));
   return h;
 }
 
@@ -129,7 +129,7 @@ uint64_t cow(const Args& a) {
 
 // ctxswitch: the token after each trip around the ring.
 uint64_t ctxswitch(const Args& a) {
-  const uint64_t procs = arg(a, "procs", 4), rounds = arg(a, "rounds", 2000);
+  const uint64_t procs = arg(a, "procs", 4), rounds = arg(a, "rounds", 4000);
   uint64_t token = 0x1234567, h = 0;
   for (uint64_t r = 0; r < rounds; ++r) {
     for (uint64_t id = 0; id < procs; ++id) token = token * kLcgMul + id + 1;
@@ -140,7 +140,7 @@ uint64_t ctxswitch(const Args& a) {
 
 // mmapchurn: per cycle, one word per fresh page read with its (zero) neighbour.
 uint64_t mmapchurn(const Args& a) {
-  const uint64_t iters = arg(a, "iters", 1000), pages = arg(a, "pages", 16);
+  const uint64_t iters = arg(a, "iters", 2000), pages = arg(a, "pages", 16);
   uint64_t h = 0;
   for (uint64_t it = 0; it < iters; ++it) {
     uint64_t s = 0;
@@ -184,11 +184,11 @@ const std::vector<Entry>& table() {
       {"compute", compute, {{"iters", 1000000}, {"seed", 1}}},
       {"seqscan", seqscan, {{"mib", 16}, {"passes", 3}}},
       {"ptrchase", ptrchase, {{"mib", 32}, {"steps", 2000000}, {"seed", 1}, {"huge", 0}}},
-      {"pagefault", pagefault, {{"mib", 32}, {"rounds", 2}}},
-      {"forkexec", forkexec, {{"iters", 100}}},
+      {"pagefault", pagefault, {{"mib", 32}, {"rounds", 4}}},
+      {"forkexec", forkexec, {{"iters", 200}}},
       {"cow", cow, {{"mib", 16}, {"rounds", 4}}},
-      {"ctxswitch", ctxswitch, {{"procs", 4}, {"rounds", 2000}}},
-      {"mmapchurn", mmapchurn, {{"iters", 1000}, {"pages", 16}}},
+      {"ctxswitch", ctxswitch, {{"procs", 4}, {"rounds", 4000}}},
+      {"mmapchurn", mmapchurn, {{"iters", 2000}, {"pages", 16}}},
       {"mix", mix, {{"jobs", 32}, {"parallel", 4}, {"kib", 256}}},
   };
   return t;

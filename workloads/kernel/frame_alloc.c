@@ -21,7 +21,15 @@ void fa_init(struct frame_alloc* fa, void* meta, uint64_t nframes) {
 }
 
 void fa_free_range(struct frame_alloc* fa, uint64_t first, uint64_t count) {
-  for (uint64_t f = first; f < first + count && f < fa->nframes; ++f) {
+  uint64_t end = first + count < fa->nframes ? first + count : fa->nframes;
+  for (uint64_t f = first; f < end; ++f) {
+    if ((f & 63) == 0 && f + 64 <= end && fa->bitmap[f >> 6] == 0) { /* a whole word at once */
+      fa->bitmap[f >> 6] = ~0ull;
+      for (uint64_t i = 0; i < 64; ++i) fa->refs[f + i] = 0;
+      fa->free_count += 64;
+      f += 63;
+      continue;
+    }
     if (!fa_is_free(fa, f)) {
       set_free(fa, f);
       fa->refs[f] = 0;
@@ -32,7 +40,14 @@ void fa_free_range(struct frame_alloc* fa, uint64_t first, uint64_t count) {
 }
 
 void fa_reserve_range(struct frame_alloc* fa, uint64_t first, uint64_t count) {
-  for (uint64_t f = first; f < first + count && f < fa->nframes; ++f) {
+  uint64_t end = first + count < fa->nframes ? first + count : fa->nframes;
+  for (uint64_t f = first; f < end; ++f) {
+    if ((f & 63) == 0 && f + 64 <= end && fa->bitmap[f >> 6] == ~0ull) {
+      fa->bitmap[f >> 6] = 0;
+      fa->free_count -= 64;
+      f += 63;
+      continue;
+    }
     if (fa_is_free(fa, f)) {
       set_used(fa, f);
       --fa->free_count;

@@ -147,8 +147,8 @@ static void init_memory(void) {
   write_cr3(g_kernel_pml4);
   g_loaded_cr3 = g_kernel_pml4;
   if (g_verbose)
-    kprintf("kernel: %lu MiB of RAM, %lu MiB free, initrd %lu bytes\n", top >> 20,
-            (uint64_t)((g_frames.free_count * PAGE_SIZE) >> 20), g_initrd_size);
+    kprintf("kernel: %lu MiB of RAM, %lu MiB free, initrd %lu bytes, TSC %lu\n", top >> 20,
+            (uint64_t)((g_frames.free_count * PAGE_SIZE) >> 20), g_initrd_size, rdtsc());
 }
 
 static uint64_t parse_u64(const char* s) {

@@ -8,7 +8,7 @@
 static uint64_t hop(uint64_t token, uint64_t id) { return token * 6364136223846793005ull + id + 1; }
 
 int main(int argc, char** argv) {
-  uint64_t procs = 4, rounds = 2000;
+  uint64_t procs = 4, rounds = 4000;
   const struct opt opts[] = {
       {"procs", OPT_U64, &procs, 2, MAX_PROCS, "processes in the ring"},
       {"rounds", OPT_U64, &rounds, 1, 100000000, "trips of the token around the ring"},

@@ -3,7 +3,7 @@
 #include "libc.h"
 
 int main(int argc, char** argv) {
-  uint64_t iters = 100;
+  uint64_t iters = 200;
   const struct opt opts[] = {
       {"iters", OPT_U64, &iters, 1, 100000000, "fork/exec/exit/wait cycles"},
   };

@@ -3,7 +3,7 @@
 #include "libc.h"
 
 int main(int argc, char** argv) {
-  uint64_t iters = 1000, pages = 16;
+  uint64_t iters = 2000, pages = 16;
   const struct opt opts[] = {
       {"iters", OPT_U64, &iters, 1, 100000000, "map/touch/protect/unmap cycles"},
       {"pages", OPT_U64, &pages, 1, 1u << 20, "pages per mapping"},

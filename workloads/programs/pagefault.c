@@ -3,7 +3,7 @@
 #include "libc.h"
 
 int main(int argc, char** argv) {
-  uint64_t mib = 32, rounds = 2;
+  uint64_t mib = 32, rounds = 4;
   const struct opt opts[] = {
       {"mib", OPT_U64, &mib, 1, 1u << 20, "memory touched per round, in MiB"},
       {"rounds", OPT_U64, &rounds, 1, 1000000, "map/touch/unmap rounds"},
