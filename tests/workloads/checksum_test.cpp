@@ -40,6 +40,9 @@ const std::vector<Observed> kObservedUnderQemu = {
     {"ctxswitch", {"--procs", "3", "--rounds", "50"}, 0x712fd6856f78c352ull},
     {"mmapchurn", {"--iters", "37", "--pages", "5"}, 0x854b978d1899667bull},
     {"mix", {"--jobs", "5", "--parallel", "2", "--kib", "64"}, 0xc69d528e7b6beb84ull},
+    // Preempted processes sharing the CPU (the second with the kernel option timer=5000).
+    {"compute", {"--procs", "3", "--iters", "300000"}, 0x7d1482df68fbaed3ull},
+    {"compute", {"--procs", "4", "--iters", "100000", "--seed", "9"}, 0xf4e3191f738ce339ull},
 };
 
 class ObservedChecksum : public ::testing::TestWithParam<Observed> {};
