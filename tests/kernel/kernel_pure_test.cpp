@@ -275,7 +275,7 @@ TEST(Initrd, EveryProgramIsAValidExecutable) {
   const std::string a = read_file(VMSIM_INITRD);
   ASSERT_FALSE(a.empty()) << VMSIM_INITRD;
   for (const char* name : {"compute", "seqscan", "ptrchase", "pagefault", "forkexec", "cow", "ctxswitch", "mmapchurn",
-                           "mix", "child", "mixjob"}) {
+                           "mix", "child", "mixjob", "ktest"}) {
     cpio_file f{};
     ASSERT_EQ(cpio_find(a.data(), a.size(), name, &f), 1) << name;
     elf_info ei{};

@@ -83,7 +83,7 @@ void kprintf(const char* fmt, ...) {
 __attribute__((noreturn)) void machine_exit(uint32_t code) {
   if (g_verbose) {
     const struct kstats* s = &g_stats;
-    kprintf("kernel: exit code %u at TSC %lu\n", code, rdtsc());
+    kprintf("kernel: exit code %u at TSC %lu, %lu frames free\n", code, rdtsc(), g_frames.free_count);
     kprintf("kernel: syscalls %lu, timer ticks %lu, context switches %lu, CR3 switches %lu, forks %lu, execs %lu\n",
             s->syscalls, s->timer_ticks, s->context_switches, s->cr3_switches, s->forks, s->execs);
     kprintf("kernel: user faults %lu (demand-zero %lu, 2M %lu, COW copies %lu, COW reuses %lu, spurious %lu)\n",

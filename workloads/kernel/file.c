@@ -53,11 +53,9 @@ static void file_put(struct file* f) {
   f->type = F_NONE;
 }
 
-static void file_get(struct file* f) {
-  ++f->refs;
-  if (f->type == F_PIPE_R) ++f->pipe->readers;
-  if (f->type == F_PIPE_W) ++f->pipe->writers;
-}
+/* A pipe counts its open files (readers, writers); descriptors and forks
+ * share a file through its reference count. */
+static void file_get(struct file* f) { ++f->refs; }
 
 void file_init_console(struct proc* p) {
   struct file* f = file_alloc(F_CONSOLE);
@@ -109,6 +107,7 @@ int64_t sys_read(int64_t fd, uint64_t buf, uint64_t len) {
       struct pipe* p = f->pipe;
       while (p->wpos == p->rpos) {
         if (p->writers == 0) return 0;
+        if (g_verbose > 1) kprintf("kernel: pid %d sleeps on pipe read, writers %d readers %d\n", g_current->pid, p->writers, p->readers);
         sleep_on(p);
       }
       uint64_t n = p->wpos - p->rpos;

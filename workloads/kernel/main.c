@@ -149,6 +149,7 @@ static void init_memory(void) {
   if (g_verbose)
     kprintf("kernel: %lu MiB of RAM, %lu MiB free, initrd %lu bytes, TSC %lu\n", top >> 20,
             (uint64_t)((g_frames.free_count * PAGE_SIZE) >> 20), g_initrd_size, rdtsc());
+  if (g_verbose) kprintf("kernel: %lu frames free\n", g_frames.free_count);
 }
 
 static uint64_t parse_u64(const char* s) {
