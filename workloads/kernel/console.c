@@ -88,7 +88,8 @@ __attribute__((noreturn)) void machine_exit(uint32_t code) {
             s->syscalls, s->timer_ticks, s->context_switches, s->cr3_switches, s->forks, s->execs);
     kprintf("kernel: user faults %lu (demand-zero %lu, 2M %lu, COW copies %lu, COW reuses %lu, spurious %lu)\n",
             s->faults, s->demand_zero, s->demand_zero_2m, s->cow_copies, s->cow_reuses, s->spurious_faults);
-    kprintf("kernel: TLB flushes asked: invlpg %lu, CR3 reloads %lu\n", s->invlpg, s->cr3_reloads);
+    kprintf("kernel: TLB flushes asked: invlpg %lu, CR3 reloads %lu; CR3 switches keeping the TLB (PCID) %lu\n",
+            s->invlpg, s->cr3_reloads, s->cr3_noflush);
   }
   outl(0xf4, code);
   for (;;) __asm__ volatile("cli; hlt");

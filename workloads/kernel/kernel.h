@@ -98,6 +98,7 @@ struct kstats {
   uint64_t syscalls, timer_ticks, context_switches, cr3_switches;
   uint64_t faults, demand_zero, demand_zero_2m, cow_copies, cow_reuses, spurious_faults;
   uint64_t invlpg, cr3_reloads; /* flushes the TLB policy asked for */
+  uint64_t cr3_noflush;         /* PCID switches that kept the TLB (CR3 bit 63) */
   uint64_t forks, execs;
 };
 extern struct kstats g_stats;
@@ -128,6 +129,7 @@ extern const uint8_t* g_initrd;    /* direct-map pointer, or NULL */
 extern uint64_t g_initrd_size;
 extern uint64_t g_timer_period;    /* APIC timer initial count; 0 = no preemption */
 extern int g_verbose;              /* kernel option verbose=1 */
+extern int g_pcid;                 /* kernel option pcid=1, when the CPU has PCIDs */
 
 /* ---- arch.c --------------------------------------------------------------- */
 struct trapframe {
@@ -168,7 +170,9 @@ struct vma {
 };
 
 struct mm {
-  uint64_t pml4; /* physical */
+  uint64_t pml4;  /* physical */
+  uint16_t pcid;  /* with the kernel option pcid=1: the process slot + 1 */
+  uint8_t fresh;  /* its PCID may hold stale entries: flush at the next load */
   uint64_t brk_start, brk;
   uint32_t nvma;
   struct vma vma[MAX_VMAS]; /* sorted by address, non-overlapping */
@@ -177,7 +181,7 @@ struct mm {
 int mm_create(struct mm* mm);
 void mm_destroy(struct mm* mm);
 void mm_free_pml4(struct mm* mm);
-int mm_fork(struct mm* parent, struct mm* child);
+int mm_fork(struct mm* parent, struct mm* child, uint16_t pcid);
 int mm_add_vma(struct mm* mm, uint64_t start, uint64_t end, uint32_t flags);
 /* Resolve a fault at va; write/exec/user from the #PF error code.
  * 0 handled, -1 a real fault (the process dies). */

@@ -9,6 +9,8 @@ const uint8_t* g_initrd;
 uint64_t g_initrd_size;
 uint64_t g_timer_period = 100000; /* APIC timer initial count (divide by 1) */
 int g_verbose;
+int g_pcid;
+static int g_want_pcid;
 
 extern char _kernel_end[];
 
@@ -146,6 +148,17 @@ static void init_memory(void) {
   if (want != cr4) __asm__ volatile("mov %0, %%cr4" : : "r"(want));
   write_cr3(g_kernel_pml4);
   g_loaded_cr3 = g_kernel_pml4;
+  /* PCIDs (CR4.PCIDE, bit 17) on request, when CPUID.1:ECX.PCID says the CPU
+   * has them; CR3 holds PCID 0 now, as enabling requires (SDM 4.10.1). */
+  uint32_t a = 1, b, c = 0, d;
+  __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+  if (g_want_pcid && (c & (1u << 17))) {
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | (1ull << 17)));
+    g_pcid = 1;
+  } else if (g_want_pcid) {
+    kprintf("kernel: the CPU has no PCIDs; pcid=1 ignored\n");
+  }
   if (g_verbose)
     kprintf("kernel: %lu MiB of RAM, %lu MiB free, initrd %lu bytes, TSC %lu\n", top >> 20,
             (uint64_t)((g_frames.free_count * PAGE_SIZE) >> 20), g_initrd_size, rdtsc());
@@ -190,6 +203,7 @@ void kmain(uint64_t proto, uint64_t info, uint64_t magic) {
     if (argc == 0 && has_eq && tok[0] != '-') {
       if (!strncmp(tok, "timer=", 6)) g_timer_period = parse_u64(tok + 6);
       else if (!strncmp(tok, "verbose=", 8)) g_verbose = (int)parse_u64(tok + 8);
+      else if (!strncmp(tok, "pcid=", 5)) g_want_pcid = (int)parse_u64(tok + 5);
       else kprintf("kernel: unknown option '%s' ignored\n", tok);
       continue;
     }

@@ -138,6 +138,7 @@ static int64_t do_exec(struct proc* p, const char* path, int argc, char* const a
 
   struct mm nm;
   mm_create(&nm);
+  nm.pcid = (uint16_t)(p - g_procs + 1);
   uint64_t brk = 0;
   for (uint32_t i = 0; i < ei.nsegs; ++i) {
     const struct elf_seg* s = &ei.segs[i];
@@ -260,7 +261,7 @@ int64_t sys_fork(void) {
   struct proc* c = alloc_proc();
   if (!c) return -EAGAIN;
   struct proc* p = g_current;
-  mm_fork(&p->mm, &c->mm);
+  mm_fork(&p->mm, &c->mm, (uint16_t)(c - g_procs + 1));
   file_dup_all(p, c);
   memcpy(c->name, p->name, sizeof c->name);
   c->ppid = p->pid;

@@ -36,9 +36,17 @@ static void tlb_add(struct tlb_batch* b, uint64_t va) {
 }
 
 static void tlb_finish(struct mm* mm, struct tlb_batch* b) {
-  if (mm->pml4 != g_loaded_cr3) return;
+  if (mm->pml4 != g_loaded_cr3) {
+    /* Not loaded: without PCIDs its entries left with the CR3 write that
+     * unloaded it; with PCIDs they may linger under its PCID. */
+    if ((b->n || b->full) && g_pcid) mm->fresh = 1;
+    b->n = b->full = 0;
+    return;
+  }
   if (b->full) {
-    write_cr3(g_loaded_cr3); /* non-global entries only: the kernel's stay */
+    /* Non-global entries only (the kernel's stay); with PCIDs, bit 63 clear
+     * flushes just this PCID's. */
+    write_cr3(g_loaded_cr3 | (g_pcid ? mm->pcid : 0));
     ++g_stats.cr3_reloads;
   } else {
     for (int i = 0; i < b->n; ++i) invlpg(b->va[i]);
@@ -47,12 +55,24 @@ static void tlb_finish(struct mm* mm, struct tlb_batch* b) {
   b->n = b->full = 0;
 }
 
+/* A CR3 write only on a real switch. Without PCIDs it flushes every
+ * non-global entry. With PCIDs, bit 63 set keeps the new PCID's entries,
+ * unless the PCID may hold another address space's (a new space in a
+ * reused slot, exec) or entries left stale while it was unloaded. */
 void switch_address_space(struct mm* mm) {
-  if (mm->pml4 != g_loaded_cr3) {
-    write_cr3(mm->pml4);
-    g_loaded_cr3 = mm->pml4;
-    ++g_stats.cr3_switches;
+  if (mm->pml4 == g_loaded_cr3) return;
+  uint64_t cr3 = mm->pml4;
+  if (g_pcid) {
+    cr3 |= mm->pcid;
+    if (!mm->fresh) {
+      cr3 |= 1ull << 63;
+      ++g_stats.cr3_noflush;
+    }
+    mm->fresh = 0;
   }
+  write_cr3(cr3);
+  g_loaded_cr3 = mm->pml4;
+  ++g_stats.cr3_switches;
 }
 
 static uint64_t* tbl(uint64_t e) { return (uint64_t*)p2v(e & PTE_ADDR); }
@@ -145,6 +165,8 @@ int mm_create(struct mm* mm) {
   for (int i = 256; i < 512; ++i) n[i] = k[i];
   mm->nvma = 0;
   mm->brk_start = mm->brk = 0;
+  mm->pcid = 0;
+  mm->fresh = 1;
   return 0;
 }
 
@@ -184,8 +206,9 @@ void mm_free_pml4(struct mm* mm) {
 
 /* Copy-on-write fork: the child shares every frame; writable pages become
  * read-only in both (flushed in the parent, which is the loaded space). */
-int mm_fork(struct mm* parent, struct mm* child) {
+int mm_fork(struct mm* parent, struct mm* child, uint16_t pcid) {
   mm_create(child);
+  child->pcid = pcid;
   child->nvma = parent->nvma;
   for (uint32_t i = 0; i < parent->nvma; ++i) child->vma[i] = parent->vma[i];
   child->brk_start = parent->brk_start;
