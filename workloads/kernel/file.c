@@ -59,6 +59,7 @@ static void file_get(struct file* f) { ++f->refs; }
 
 void file_init_console(struct proc* p) {
   struct file* f = file_alloc(F_CONSOLE);
+  if (!f) panic("no file for the console");
   f->refs = 3;
   p->fd[0] = p->fd[1] = p->fd[2] = f;
 }

@@ -399,14 +399,27 @@ static void unmap_range(struct mm* mm, uint64_t s, uint64_t e, struct tlb_batch*
       continue;
     }
     uint64_t* pt = tbl(*pde);
-    uint64_t stop = (va + HUGE_SIZE) & ~(HUGE_SIZE - 1);
+    uint64_t first = va, stop = (va + HUGE_SIZE) & ~(HUGE_SIZE - 1);
     if (stop > e) stop = e;
+    int flushed = 0;
     for (; va < stop; va += PAGE_SIZE) {
       uint64_t* pte = &pt[idx(va, 1)];
       if (!(*pte & PTE_P)) continue;
       fa_put(&g_frames, (*pte & PTE_ADDR) / PAGE_SIZE);
       *pte = 0;
       tlb_add(b, va);
+      flushed = 1;
+    }
+    /* A page table left empty is freed (like Linux's free_pgtables), so the
+     * slot can take a 2 MiB page later. Its PDE may sit in a paging-structure
+     * cache: an invlpg in the range (or the batch's CR3 reload) drops it
+     * (SDM 4.10.4.1: INVLPG invalidates all paging-structure cache entries). */
+    int empty = 1;
+    for (int i = 0; i < 512 && empty; ++i) empty = !(pt[i] & PTE_P);
+    if (empty) {
+      fa_put(&g_frames, (*pde & PTE_ADDR) / PAGE_SIZE);
+      *pde = 0;
+      if (!flushed) tlb_add(b, first);
     }
   }
 }

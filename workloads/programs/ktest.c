@@ -98,6 +98,19 @@ int main(void) {
   CHECK(mprotect(h, H, PROT_READ) == 0);
   target = (volatile uint64_t*)h;
   CHECK(child_status(write_target) == 11);
+  /* Copy-on-write of a 2 MiB page: the child's write copies it. */
+  target = (volatile uint64_t*)(h + 2 * H + 8);
+  *target = 77;
+  pid_t hp = fork();
+  if (hp == 0) {
+    *target = 88;
+    _exit(*target == 88 && h[2 * H + 3 * P] == 3 ? 0 : 1);
+  }
+  int hst = -1;
+  CHECK(waitpid(hp, &hst, 0) == hp && hst == 0);
+  CHECK(*target == 77);
+  *target = 99; /* the parent is the sole owner again: upgraded in place */
+  CHECK(*target == 99);
   CHECK(munmap(h, 3 * H) == 0);
 
   /* brk: grow, use, shrink, grow again (zeroed). */
