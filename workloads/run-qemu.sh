@@ -9,7 +9,8 @@
 #       instruction, so the TSC-based times the workloads print are
 #       instruction counts, as on vmsim)
 # Exit status: the workload's exit code (QEMU's debug-exit status is
-# (v << 1) | 1), 124 on timeout, 3 on a kernel panic or other crash.
+# (v << 1) | 1, so codes of 128 and more, killed processes, arrive
+# truncated), 124 on timeout, 3 on a kernel panic or other crash.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$here/../build

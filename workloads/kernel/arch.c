@@ -139,7 +139,12 @@ void trap_handler(struct trapframe* tf) {
   if (v == VEC_SPURIOUS) return;
   if (v == 14 && user) {
     uint64_t va = read_cr2();
-    if (mm_fault(&g_current->mm, va, (tf->error & 2) != 0) == 0) return;
+    int r = mm_fault(&g_current->mm, va, (tf->error & 2) != 0);
+    if (r == 0) return;
+    if (r == MM_FAULT_OOM) {
+      kprintf("kernel: pid %d (%s): out of memory at %lx\n", g_current->pid, g_current->name, va);
+      proc_exit(9); /* killed by SIGKILL, like Linux's OOM killer */
+    }
     kprintf("kernel: pid %d (%s): segmentation fault at %lx (rip %lx, error %lx)\n", g_current->pid,
             g_current->name, va, tf->rip, tf->error);
     proc_exit(11); /* killed by SIGSEGV */

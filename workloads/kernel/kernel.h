@@ -124,6 +124,7 @@ __attribute__((noreturn)) void machine_exit(uint32_t code);
 /* ---- main.c: physical memory ---------------------------------------------- */
 extern struct frame_alloc g_frames;
 uint64_t frame_alloc_zeroed(void); /* physical address; panics when out of memory */
+uint64_t frame_try_zeroed(void);   /* physical address, or 0 when out of memory */
 extern uint64_t g_kernel_pml4;     /* physical address of the kernel's PML4 */
 extern const uint8_t* g_initrd;    /* direct-map pointer, or NULL */
 extern uint64_t g_initrd_size;
@@ -183,8 +184,11 @@ void mm_destroy(struct mm* mm);
 void mm_free_pml4(struct mm* mm);
 int mm_fork(struct mm* parent, struct mm* child, uint16_t pcid);
 int mm_add_vma(struct mm* mm, uint64_t start, uint64_t end, uint32_t flags);
-/* Resolve a fault at va; write/exec/user from the #PF error code.
- * 0 handled, -1 a real fault (the process dies). */
+/* Resolve a fault at va (write: the #PF error code's W bit). 0 handled,
+ * MM_FAULT_SEGV a real fault, MM_FAULT_OOM out of memory (either way the
+ * process dies). */
+#define MM_FAULT_SEGV (-1)
+#define MM_FAULT_OOM (-2)
 int mm_fault(struct mm* mm, uint64_t va, int write);
 /* Make [addr, addr+len) accessible to the kernel, faulting pages in. */
 int uaccess(struct mm* mm, uint64_t addr, uint64_t len, int write);

@@ -76,6 +76,13 @@ static void read_direct(uint64_t bi_pa) {
 
 static int overlaps(uint64_t a, uint64_t b, uint64_t c, uint64_t d) { return a < d && c < b; }
 
+uint64_t frame_try_zeroed(void) {
+  uint64_t f = fa_alloc(&g_frames);
+  if (f == FA_NONE) return 0;
+  zero_page(p2v(f * PAGE_SIZE));
+  return f * PAGE_SIZE;
+}
+
 uint64_t frame_alloc_zeroed(void) {
   uint64_t f = fa_alloc(&g_frames);
   if (f == FA_NONE) panic("out of physical memory");

@@ -171,8 +171,12 @@ static int64_t do_exec(struct proc* p, const char* path, int argc, char* const a
     }
     if (end > brk) brk = end;
   }
-  mm_add_vma(&nm, STACK_TOP - STACK_SIZE, STACK_TOP, VMA_READ | VMA_WRITE);
-  mm_populate(&nm, top - used, stk + sizeof stk - used, used, VMA_READ | VMA_WRITE);
+  if (mm_add_vma(&nm, STACK_TOP - STACK_SIZE, STACK_TOP, VMA_READ | VMA_WRITE) ||
+      mm_populate(&nm, top - used, stk + sizeof stk - used, used, VMA_READ | VMA_WRITE)) {
+    mm_destroy(&nm);
+    mm_free_pml4(&nm);
+    return -ENOMEM;
+  }
   nm.brk_start = nm.brk = brk;
 
   struct mm old = p->mm;

@@ -79,14 +79,15 @@ static uint64_t* tbl(uint64_t e) { return (uint64_t*)p2v(e & PTE_ADDR); }
 static int idx(uint64_t va, int level) { return (int)((va >> (12 + 9 * (level - 1))) & 511); }
 
 /* The page-directory entry for va; intermediate tables are created when
- * alloc is set. NULL when absent and not allocating. */
+ * alloc is set. NULL when absent and not allocating, or out of memory. */
 static uint64_t* pd_entry(struct mm* mm, uint64_t va, int alloc) {
   uint64_t* t = p2v(mm->pml4);
   for (int level = 4; level > 2; --level) {
     uint64_t* e = &t[idx(va, level)];
     if (!(*e & PTE_P)) {
-      if (!alloc) return 0;
-      *e = frame_alloc_zeroed() | PTE_P | PTE_W | PTE_U;
+      uint64_t f = alloc ? frame_try_zeroed() : 0;
+      if (!f) return 0;
+      *e = f | PTE_P | PTE_W | PTE_U;
     }
     t = tbl(*e);
   }
@@ -94,14 +95,15 @@ static uint64_t* pd_entry(struct mm* mm, uint64_t va, int alloc) {
 }
 
 /* The 4 KiB page-table entry for va, or NULL (absent and not allocating,
- * or va lies in a 2 MiB page). */
+ * out of memory, or va lies in a 2 MiB page). */
 static uint64_t* pte_entry(struct mm* mm, uint64_t va, int alloc) {
   uint64_t* pde = pd_entry(mm, va, alloc);
   if (!pde) return 0;
   if (*pde & PTE_PS) return 0;
   if (!(*pde & PTE_P)) {
-    if (!alloc) return 0;
-    *pde = frame_alloc_zeroed() | PTE_P | PTE_W | PTE_U;
+    uint64_t f = alloc ? frame_try_zeroed() : 0;
+    if (!f) return 0;
+    *pde = f | PTE_P | PTE_W | PTE_U;
   }
   return &tbl(*pde)[idx(va, 1)];
 }
@@ -274,6 +276,7 @@ int mm_fault(struct mm* mm, uint64_t va, int write) {
   uint64_t bits = leaf_bits(v->flags);
   uint64_t* pde = pd_entry(mm, va, 1);
   ++g_stats.faults;
+  if (!pde) return MM_FAULT_OOM;
 
   if ((v->flags & VMA_HUGE) && !(*pde & PTE_P)) {
     uint64_t f = fa_alloc_huge(&g_frames);
@@ -294,7 +297,7 @@ int mm_fault(struct mm* mm, uint64_t va, int write) {
         return 0;
       }
       uint64_t f = fa_alloc_huge(&g_frames);
-      if (f == FA_NONE) return -1;
+      if (f == FA_NONE) return MM_FAULT_OOM;
       for (uint64_t k = 0; k < FA_HUGE_FRAMES; ++k)
         copy_page(p2v((f + k) * PAGE_SIZE), p2v((head + k) * PAGE_SIZE));
       fa_put_huge(&g_frames, head);
@@ -310,8 +313,11 @@ int mm_fault(struct mm* mm, uint64_t va, int write) {
     return 0;
   }
   uint64_t* pte = pte_entry(mm, va, 1);
+  if (!pte) return MM_FAULT_OOM;
   if (!(*pte & PTE_P)) {
-    *pte = frame_alloc_zeroed() | bits; /* demand zero: no flush */
+    uint64_t f = frame_try_zeroed();
+    if (!f) return MM_FAULT_OOM;
+    *pte = f | bits; /* demand zero: no flush */
     ++g_stats.demand_zero;
     return 0;
   }
@@ -323,7 +329,7 @@ int mm_fault(struct mm* mm, uint64_t va, int write) {
       return 0;
     }
     uint64_t f = fa_alloc(&g_frames);
-    if (f == FA_NONE) return -1;
+    if (f == FA_NONE) return MM_FAULT_OOM;
     copy_page(p2v(f * PAGE_SIZE), p2v(old * PAGE_SIZE));
     fa_put(&g_frames, old);
     *pte = (f * PAGE_SIZE) | bits;
@@ -347,7 +353,9 @@ int uaccess(struct mm* mm, uint64_t addr, uint64_t len, int write) {
     if (pde && (*pde & PTE_PS)) e = *pde;
     else if (pde && (*pde & PTE_P)) e = tbl(*pde)[idx(p, 1)];
     if ((e & PTE_P) && (e & PTE_U) && (!write || (e & PTE_W))) continue;
-    if (mm_fault(mm, p, write) != 0) return -EFAULT;
+    int r = mm_fault(mm, p, write);
+    if (r == MM_FAULT_OOM) return -ENOMEM;
+    if (r != 0) return -EFAULT;
   }
   return 0;
 }
@@ -369,8 +377,12 @@ int mm_populate(struct mm* mm, uint64_t va, const void* src, uint64_t n, uint32_
   uint64_t end = va + n;
   for (uint64_t p = PAGE_ROUND_DOWN(va); p < end; p += PAGE_SIZE) {
     uint64_t* pte = pte_entry(mm, p, 1);
-    if (!pte) return -EINVAL;
-    if (!(*pte & PTE_P)) *pte = frame_alloc_zeroed() | bits;
+    if (!pte) return -ENOMEM;
+    if (!(*pte & PTE_P)) {
+      uint64_t f = frame_try_zeroed();
+      if (!f) return -ENOMEM;
+      *pte = f | bits;
+    }
     else *pte = (*pte | (bits & (PTE_W | PTE_U))) & ~(bits & PTE_NX ? 0 : PTE_NX);
     if (s) {
       uint64_t lo = p < va ? va : p, hi = p + PAGE_SIZE < end ? p + PAGE_SIZE : end;
