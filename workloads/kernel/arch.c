@@ -139,7 +139,7 @@ void trap_handler(struct trapframe* tf) {
   if (v == VEC_SPURIOUS) return;
   if (v == 14 && user) {
     uint64_t va = read_cr2();
-    int r = mm_fault(&g_current->mm, va, (tf->error & 2) != 0);
+    int r = mm_fault(&g_current->mm, va, tf->error & (PF_WRITE | PF_FETCH));
     if (r == 0) return;
     if (r == MM_FAULT_OOM) {
       kprintf("kernel: pid %d (%s): out of memory at %lx\n", g_current->pid, g_current->name, va);

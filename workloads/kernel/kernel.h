@@ -184,12 +184,14 @@ void mm_destroy(struct mm* mm);
 void mm_free_pml4(struct mm* mm);
 int mm_fork(struct mm* parent, struct mm* child, uint16_t pcid);
 int mm_add_vma(struct mm* mm, uint64_t start, uint64_t end, uint32_t flags);
-/* Resolve a fault at va (write: the #PF error code's W bit). 0 handled,
- * MM_FAULT_SEGV a real fault, MM_FAULT_OOM out of memory (either way the
- * process dies). */
+/* Resolve a fault at va; access holds the #PF error code's W and I/D bits.
+ * 0 handled, MM_FAULT_SEGV a real fault, MM_FAULT_OOM out of memory (either
+ * way the process dies). */
+#define PF_WRITE 0x2u
+#define PF_FETCH 0x10u
 #define MM_FAULT_SEGV (-1)
 #define MM_FAULT_OOM (-2)
-int mm_fault(struct mm* mm, uint64_t va, int write);
+int mm_fault(struct mm* mm, uint64_t va, uint64_t access);
 /* Make [addr, addr+len) accessible to the kernel, faulting pages in. */
 int uaccess(struct mm* mm, uint64_t addr, uint64_t len, int write);
 int ustring(struct mm* mm, uint64_t addr, char* out, size_t max); /* copy a NUL-terminated string */

@@ -266,13 +266,15 @@ int mm_fork(struct mm* parent, struct mm* child, uint16_t pcid) {
 
 /* ---- Faults ------------------------------------------------------------- */
 
-int mm_fault(struct mm* mm, uint64_t va, int write) {
-  if (va >= USER_TOP) return -1;
+int mm_fault(struct mm* mm, uint64_t va, uint64_t access) {
+  const int write = (access & PF_WRITE) != 0;
+  if (va >= USER_TOP) return MM_FAULT_SEGV;
   int i = find_vma(mm, va);
-  if (i < 0) return -1;
+  if (i < 0) return MM_FAULT_SEGV;
   const struct vma* v = &mm->vma[i];
-  if (!(v->flags & (VMA_READ | VMA_WRITE | VMA_EXEC))) return -1;
-  if (write && !(v->flags & VMA_WRITE)) return -1;
+  if (!(v->flags & (VMA_READ | VMA_WRITE | VMA_EXEC))) return MM_FAULT_SEGV;
+  if (write && !(v->flags & VMA_WRITE)) return MM_FAULT_SEGV;
+  if ((access & PF_FETCH) && !(v->flags & VMA_EXEC)) return MM_FAULT_SEGV;
   uint64_t bits = leaf_bits(v->flags);
   uint64_t* pde = pd_entry(mm, va, 1);
   ++g_stats.faults;
@@ -353,7 +355,7 @@ int uaccess(struct mm* mm, uint64_t addr, uint64_t len, int write) {
     if (pde && (*pde & PTE_PS)) e = *pde;
     else if (pde && (*pde & PTE_P)) e = tbl(*pde)[idx(p, 1)];
     if ((e & PTE_P) && (e & PTE_U) && (!write || (e & PTE_W))) continue;
-    int r = mm_fault(mm, p, write);
+    int r = mm_fault(mm, p, write ? PF_WRITE : 0);
     if (r == MM_FAULT_OOM) return -ENOMEM;
     if (r != 0) return -EFAULT;
   }

@@ -28,6 +28,10 @@ static int child_status(void (*fn)(void)) {
 
 static volatile uint64_t* target;
 static void write_target(void) { *target = 1; }
+static void jump_to_data(void) {
+  static uint8_t data[16] = {0xc3}; /* ret, in a non-executable page */
+  ((void (*)(void))(uintptr_t)data)();
+}
 static void exec_missing(void) {
   char* argv[] = {"nosuch", 0};
   _exit(execve("/nosuch", argv, 0) == -1 && errno == ENOENT ? 42 : 43);
@@ -54,7 +58,7 @@ int main(void) {
   CHECK(write(1, (void*)0x10, 1) == -1 && errno == EFAULT);
   CHECK(write(99, "x", 1) == -1 && errno == EBADF);
 
-  printf("ktest: four segmentation faults of children follow, on purpose\n");
+  printf("ktest: five segmentation faults of children follow, on purpose\n");
 
   /* mmap, partial munmap, mprotect, PROT_NONE. */
   char* m = mmap(0, 8 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -79,6 +83,7 @@ int main(void) {
   CHECK(child_status(write_target) == 11);
   CHECK(read(0, m + 4 * P, 1) == -1 && errno == EFAULT); /* the kernel refuses it too */
   CHECK(mprotect(m + 4 * P, P, PROT_READ | PROT_WRITE) == 0 && m[4 * P + 1] == 5);
+  CHECK(child_status(jump_to_data) == 11); /* NX */
   CHECK(munmap(m, 8 * P) == 0);
   CHECK(munmap(m, 8 * P) == 0); /* nothing mapped: fine */
   CHECK(mprotect(m, P, PROT_READ) == -1 && errno == ENOMEM);
