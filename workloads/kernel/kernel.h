@@ -27,11 +27,19 @@
 #define PAGE_ROUND_UP(x) (((x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
 #define PAGE_ROUND_DOWN(x) ((x) & ~(PAGE_SIZE - 1))
 
+#ifdef VMSIM_KERNEL_HOST_TEST
+/* vm.c compiled for the host unit tests (tests/kernel/vm_test.cpp):
+ * physical memory is a host buffer and CR3 writes and INVLPG are recorded. */
+extern uint8_t* g_host_phys;
+static inline void* p2v(uint64_t pa) { return g_host_phys + pa; }
+static inline uint64_t v2p(const void* va) { return (uint64_t)((const uint8_t*)va - g_host_phys); }
+#else
 static inline void* p2v(uint64_t pa) { return (void*)(pa + DIRECT_MAP); }
 static inline uint64_t v2p(const void* va) {
   uint64_t v = (uint64_t)va;
   return v >= KERNEL_VMA ? v - KERNEL_VMA : v - DIRECT_MAP;
 }
+#endif
 
 /* Page-table entry bits (SDM 4.5). */
 #define PTE_P 0x1ull
@@ -83,8 +91,15 @@ static inline uint64_t read_cr3(void) {
   __asm__ volatile("mov %%cr3, %0" : "=r"(v));
   return v;
 }
+#ifdef VMSIM_KERNEL_HOST_TEST
+void host_write_cr3(uint64_t v);
+void host_invlpg(uint64_t va);
+static inline void write_cr3(uint64_t v) { host_write_cr3(v); }
+static inline void invlpg(uint64_t va) { host_invlpg(va); }
+#else
 static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
 static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
+#endif
 
 #define MSR_EFER 0xc0000080u
 #define MSR_STAR 0xc0000081u
@@ -104,12 +119,16 @@ struct kstats {
 extern struct kstats g_stats;
 
 /* ---- lib.c ---------------------------------------------------------------- */
+#ifdef VMSIM_KERNEL_HOST_TEST
+#include <string.h>
+#else
 void* memset(void* d, int c, size_t n);
 void* memcpy(void* d, const void* s, size_t n);
 int memcmp(const void* a, const void* b, size_t n);
 size_t strlen(const char* s);
 int strcmp(const char* a, const char* b);
 int strncmp(const char* a, const char* b, size_t n);
+#endif
 void zero_page(void* p); /* one rep stosq over 4 KiB */
 void copy_page(void* d, const void* s);
 
