@@ -45,6 +45,11 @@ const std::vector<Observed> kObservedUnderQemu = {
     {"compute", {"--procs", "4", "--iters", "100000", "--seed", "9"}, 0xf4e3191f738ce339ull},
 };
 
+void PrintTo(const Observed& o, std::ostream* os) {
+  *os << o.workload;
+  for (const std::string& a : o.args) *os << ' ' << a;
+}
+
 class ObservedChecksum : public ::testing::TestWithParam<Observed> {};
 
 TEST_P(ObservedChecksum, ReimplementationMatchesTheGuest) {

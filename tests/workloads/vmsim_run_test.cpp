@@ -43,6 +43,11 @@ struct Case {
   std::vector<std::string> args;
 };
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.workload;
+  for (const std::string& a : c.args) *os << ' ' << a;
+}
+
 class VmsimRun : public ::testing::TestWithParam<Case> {};
 
 TEST_P(VmsimRun, NativeRunEndsCleanlyWithTheExpectedChecksum) {
