@@ -158,7 +158,7 @@ static void init_memory(void) {
   /* PCIDs (CR4.PCIDE, bit 17) on request, when CPUID.1:ECX.PCID says the CPU
    * has them; CR3 holds PCID 0 now, as enabling requires (SDM 4.10.1). */
   uint32_t a = 1, b, c = 0, d;
-  __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+  if (g_want_pcid) __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
   if (g_want_pcid && (c & (1u << 17))) {
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
     __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | (1ull << 17)));
