@@ -1,5 +1,8 @@
 #include "core/config.h"
 
+#include "core/pwc.h"
+#include "core/tlb.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -16,12 +19,41 @@ const std::vector<KeySpec>& config_keys() {
        "host frame pool in MiB: guest RAM backing plus shadow and EPT tables, backed lazily; "
        "a run that exhausts it stops as 'limit'",
        4, 1 << 22},
+      // TLB geometry: a Skylake client core (Intel optimization manual, TLB
+      // parameters; REFERENCES.md). entries must be a multiple of ways.
+      {"tlb.l1d.4k.entries", KeyType::Int, "64", "L1 data TLB, 4 KiB pages: entries", 1, 1 << 20},
+      {"tlb.l1d.4k.ways", KeyType::Int, "4", "L1 data TLB, 4 KiB pages: associativity", 1, 1 << 20},
+      {"tlb.l1d.2m.entries", KeyType::Int, "32", "L1 data TLB, 2 MiB pages: entries (0: splinter into 4 KiB)", 0, 1 << 20},
+      {"tlb.l1d.2m.ways", KeyType::Int, "4", "L1 data TLB, 2 MiB pages: associativity", 1, 1 << 20},
+      {"tlb.l1d.1g.entries", KeyType::Int, "4", "L1 data TLB, 1 GiB pages: entries (0: splinter into 2 MiB)", 0, 1 << 20},
+      {"tlb.l1d.1g.ways", KeyType::Int, "4", "L1 data TLB, 1 GiB pages: associativity", 1, 1 << 20},
+      {"tlb.l1i.4k.entries", KeyType::Int, "128", "L1 instruction TLB, 4 KiB pages: entries", 1, 1 << 20},
+      {"tlb.l1i.4k.ways", KeyType::Int, "8", "L1 instruction TLB, 4 KiB pages: associativity", 1, 1 << 20},
+      {"tlb.l1i.2m.entries", KeyType::Int, "8", "L1 instruction TLB, 2 MiB pages: entries", 0, 1 << 20},
+      {"tlb.l1i.2m.ways", KeyType::Int, "8", "L1 instruction TLB, 2 MiB pages: associativity", 1, 1 << 20},
+      {"tlb.l1i.1g.entries", KeyType::Int, "0", "L1 instruction TLB, 1 GiB pages: entries (Skylake has none)", 0, 1 << 20},
+      {"tlb.l1i.1g.ways", KeyType::Int, "1", "L1 instruction TLB, 1 GiB pages: associativity", 1, 1 << 20},
+      {"tlb.stlb.entries", KeyType::Int, "1536", "second-level TLB for 4 KiB and 2 MiB pages: entries (0: none)", 0, 1 << 24},
+      {"tlb.stlb.ways", KeyType::Int, "12", "second-level TLB: associativity", 1, 1 << 20},
+      {"tlb.stlb.1g.entries", KeyType::Int, "16", "second-level TLB, 1 GiB pages: entries", 0, 1 << 20},
+      {"tlb.stlb.1g.ways", KeyType::Int, "4", "second-level TLB, 1 GiB pages: associativity", 1, 1 << 20},
+      {"walk.pwc", KeyType::Bool, "true",
+       "paging-structure caches (PML4E, PDPTE, PDE) shorten page walks (SDM Vol. 3A, 4.10.3)"},
+      {"walk.pwc_pml4e", KeyType::Int, "2",
+       "PML4E cache entries (Intel publishes no sizes; van Schaik et al. 2017 measured a few)", 0, 4096},
+      {"walk.pwc_pdpte", KeyType::Int, "4", "PDPTE cache entries (ibid.)", 0, 4096},
+      {"walk.pwc_pde", KeyType::Int, "32", "PDE cache entries (ibid.: about 32 on Skylake-era cores)", 0, 4096},
   };
   return keys;
 }
 
 Config::Config() {
   for (const KeySpec& k : config_keys()) values_[k.name] = k.default_value;
+  // In the nested JSON form a key cannot also be the prefix of another key.
+  for (const KeySpec& a : config_keys())
+    for (const KeySpec& b : config_keys())
+      if (std::string(b.name).rfind(std::string(a.name) + ".", 0) == 0)
+        throw std::logic_error(std::string("configuration key ") + a.name + " is a prefix of " + b.name);
 }
 
 const KeySpec& Config::spec(const std::string& key) const {
@@ -181,6 +213,32 @@ nlohmann::json Config::to_json() const {
     }
   }
   return out;
+}
+
+TlbGeometry tlb_geometry(const Config& c) {
+  auto array = [&](const std::string& prefix) {
+    const int64_t entries = c.get_int(prefix + ".entries");
+    const int64_t ways = c.get_int(prefix + ".ways");
+    if (entries % ways != 0)
+      throw ConfigError("configuration key '" + prefix + ".entries': " + std::to_string(entries) +
+                        " is not a multiple of " + prefix + ".ways (" + std::to_string(ways) + ")");
+    return TlbArrayGeometry{static_cast<uint32_t>(entries), static_cast<uint32_t>(ways)};
+  };
+  TlbGeometry g;
+  const char* sizes[3] = {"4k", "2m", "1g"};
+  for (int i = 0; i < 3; ++i) {
+    g.l1d[i] = array(std::string("tlb.l1d.") + sizes[i]);
+    g.l1i[i] = array(std::string("tlb.l1i.") + sizes[i]);
+  }
+  g.stlb = array("tlb.stlb");
+  g.stlb_1g = array("tlb.stlb.1g");
+  return g;
+}
+
+PwcGeometry pwc_geometry(const Config& c) {
+  return PwcGeometry{static_cast<uint32_t>(c.get_int("walk.pwc_pml4e")),
+                     static_cast<uint32_t>(c.get_int("walk.pwc_pdpte")),
+                     static_cast<uint32_t>(c.get_int("walk.pwc_pde"))};
 }
 
 }  // namespace vmsim

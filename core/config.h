@@ -59,4 +59,11 @@ class Config {
   std::map<std::string, std::string> values_;  // canonical text of each value
 };
 
+struct TlbGeometry;
+struct PwcGeometry;
+// The TLB and paging-structure-cache geometry the keys describe; throws
+// ConfigError naming the key when entries are not a multiple of ways.
+TlbGeometry tlb_geometry(const Config& c);
+PwcGeometry pwc_geometry(const Config& c);
+
 }  // namespace vmsim

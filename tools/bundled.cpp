@@ -1,13 +1,52 @@
 #include "tools/bundled.h"
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
 namespace vmsim {
 
+namespace {
+
+std::vector<BundledGuest> load() {
+  const std::string dir = VMSIM_GUEST_DIR;
+  std::vector<BundledGuest> out;
+  out.push_back({"demo",
+                 "a bare-metal ring-0 program: prints, computes checksums (sieve, CRC-32, division), exits 0",
+                 dir + "/demo.elf",
+                 "",
+                 {{"N", "sieve size (2..4000000)", "100000", false}}});
+  std::ifstream in(dir + "/workloads.json");
+  if (!in) return out;  // a build without the kernel
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("cannot read " + dir + "/workloads.json: " + e.what());
+  }
+  const std::string kernel = dir + "/" + j["kernel"]["direct_elf64"].get<std::string>();
+  const std::string initrd = dir + "/" + j["kernel"]["initrd"].get<std::string>();
+  for (const auto& w : j["workloads"]) {
+    BundledGuest g{w["name"], w["description"], kernel, initrd, {}};
+    for (const auto& a : w["args"]) {
+      GuestArg arg{a["name"], a.value("help", ""), a.contains("default") ? a["default"].dump() : "", a.value("flag", false)};
+      g.args.push_back(arg);
+    }
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string BundledGuest::cmdline(const std::vector<std::string>& a) const {
+  std::string s = workload() ? name : "";
+  for (const std::string& x : a) s += (s.empty() ? "" : " ") + x;
+  return s;
+}
+
 const std::vector<BundledGuest>& bundled_guests() {
-  static const std::vector<BundledGuest> guests = {
-      {"demo", "demo.elf",
-       "a freestanding ring-0 program: prints, computes checksums (sieve, CRC-32, "
-       "string and division work), exits with code 0; args: [N] sieve size (default 100000)"},
-  };
+  static const std::vector<BundledGuest> guests = load();
   return guests;
 }
 
@@ -17,11 +56,9 @@ const BundledGuest* find_bundled(const std::string& name) {
   return nullptr;
 }
 
-std::string bundled_image_path(const BundledGuest& g) { return std::string(VMSIM_GUEST_DIR) + "/" + g.image; }
-
 std::string bundled_names() {
   std::string s;
-  for (const BundledGuest& g : bundled_guests()) s += (s.empty() ? "" : ", ") + std::string(g.name);
+  for (const BundledGuest& g : bundled_guests()) s += (s.empty() ? "" : ", ") + g.name;
   return s;
 }
 

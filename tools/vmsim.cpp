@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,7 @@ int usage_error(const std::string& msg) {
 }
 
 struct RunArgs {
-  std::string mmu = "flat";
+  std::string mmu = "native";
   std::vector<std::string> sets;
   std::string config_file;
   std::string output;
@@ -56,22 +57,34 @@ int cmd_run(const RunArgs& a) {
   } catch (const ConfigError& e) {
     return usage_error(e.what());
   }
-  if (a.mmu != "flat") return usage_error("unknown --mmu '" + a.mmu + "' (this build has: flat)");
+  if (a.mmu != "native") return usage_error("unknown --mmu '" + a.mmu + "' (this build has: native)");
 
   // GUEST is a bundled guest's name or a path to an image.
   std::string image_path = a.guest;
   std::string name = a.guest;
-  if (const BundledGuest* b = find_bundled(a.guest)) {
-    image_path = bundled_image_path(*b);
+  std::string cmdline;
+  std::vector<uint8_t> initrd;
+  const BundledGuest* bundled = nullptr;
+  try {
+    bundled = find_bundled(a.guest);
+  } catch (const std::exception& e) {
+    return usage_error(e.what());
+  }
+  if (bundled) {
+    image_path = bundled->image;
+    cmdline = bundled->cmdline(a.guest_args);
+    if (bundled->workload()) {
+      std::ifstream in(bundled->initrd, std::ios::binary);
+      if (!in) return usage_error("cannot read the initrd '" + bundled->initrd + "' (is the build complete?)");
+      initrd.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
   } else if (a.guest.find('/') == std::string::npos && !std::filesystem::exists(a.guest)) {
-    return usage_error("unknown guest '" + a.guest + "': not a file, and not a bundled guest (" +
-                       bundled_names() + ")");
+    return usage_error("unknown guest '" + a.guest + "': not a file, and not a bundled guest (" + bundled_names() +
+                       ")");
   } else {
     name = std::filesystem::path(a.guest).stem().string();
+    for (const std::string& arg : a.guest_args) cmdline += (cmdline.empty() ? "" : " ") + arg;
   }
-
-  std::string cmdline;
-  for (const std::string& arg : a.guest_args) cmdline += (cmdline.empty() ? "" : " ") + arg;
 
   // Refuse an unwritable result path before anything runs.
   const std::string path = a.output.empty() ? name + "-" + a.mmu + ".json" : a.output;
@@ -90,7 +103,7 @@ int cmd_run(const RunArgs& a) {
     mo.console = a.quiet ? nullptr : stdout;
     mo.progress = ::isatty(2);
     m = std::make_unique<Machine>(config, mo);
-    m->boot_elf64(image, cmdline);
+    m->boot_elf64(image, cmdline, initrd.empty() ? nullptr : &initrd);
   } catch (const ImageError& e) {
     return usage_error(e.what());
   } catch (const std::exception& e) {
@@ -134,15 +147,24 @@ int cmd_run(const RunArgs& a) {
   return 3;
 }
 
-int cmd_list(bool keys) {
+int cmd_list(bool keys) try {
   if (keys) {
     for (const KeySpec& k : config_keys()) std::printf("%-22s default %-8s %s\n", k.name, k.default_value, k.doc);
     return 0;
   }
   std::printf("Bundled guests (vmsim run NAME [-- ARGS...]):\n");
-  for (const BundledGuest& b : bundled_guests()) std::printf("  %-10s %s\n", b.name, b.description);
+  for (const BundledGuest& b : bundled_guests()) {
+    std::printf("\n  %s: %s\n", b.name.c_str(), b.description.c_str());
+    for (const GuestArg& arg : b.args) {
+      const std::string opt = b.workload() ? "--" + arg.name + (arg.flag ? "" : " N") : arg.name;
+      std::printf("      %-14s %s%s\n", opt.c_str(), arg.help.c_str(),
+                  arg.flag || arg.default_value.empty() ? "" : (" (default " + arg.default_value + ")").c_str());
+    }
+  }
   std::printf("\nInterpreter: %d x86-64 mnemonics implemented.\n", cpu::implemented_mnemonic_count());
   return 0;
+} catch (const std::exception& e) {
+  return usage_error(e.what());
 }
 
 }  // namespace
@@ -154,7 +176,7 @@ int main(int argc, char** argv) {
 
   RunArgs ra;
   CLI::App* run = app.add_subcommand("run", "boot a guest and write its result JSON");
-  run->add_option("--mmu", ra.mmu, "MMU backend: flat (identity translation; the paging backends come later)")
+  run->add_option("--mmu", ra.mmu, "MMU backend: native (no hypervisor; shadow and ept are not built yet)")
       ->capture_default_str();
   run->add_option("--set", ra.sets, "set a configuration key, KEY=VALUE (repeatable; vmsim list --keys)");
   run->add_option("--config", ra.config_file, "JSON file of configuration keys (a result's `config` works)");
@@ -182,7 +204,13 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
-  if (*run) return cmd_run(ra);
-  if (*list) return cmd_list(list_keys);
+  try {
+    if (*run) return cmd_run(ra);
+    if (*list) return cmd_list(list_keys);
+  } catch (const std::exception& e) {
+    // Never an abort: a bug in vmsim still ends with one clear line.
+    std::fprintf(stderr, "vmsim: internal error: %s\n", e.what());
+    return 3;
+  }
   return kExitUsage;
 }

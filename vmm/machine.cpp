@@ -6,7 +6,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "core/flat_mmu.h"
+#include "core/native_mmu.h"
 #include "vmm/boot_info.h"
 
 namespace vmsim {
@@ -46,10 +46,9 @@ Machine::Machine(const Config& config, MachineOptions options)
                                              [this] { on_roi_begin(); },
                                              [this] { on_roi_end(); }}) {
   if (ram_.bytes() > kApicBase) ram_.add_hole(Gpa(kApicBase), kPageSize);
-  // The flat identity MMU until the paging hardware exists: with the
-  // loader's identity map it gives the same translations.
-  mmu_ = std::make_unique<FlatMmu>(ram_);
-  cpu_ = std::make_unique<cpu::Cpu>(*mmu_, ram_, static_cast<cpu::Platform&>(*this));
+  const TlbGeometry tlb = tlb_geometry(config);  // validates before anything runs
+  mmu_ = std::make_unique<NativeMmu>(ram_, config.get_bool("walk.pwc"), pwc_geometry(config));
+  cpu_ = std::make_unique<cpu::Cpu>(*mmu_, ram_, static_cast<cpu::Platform&>(*this), tlb);
 }
 
 Machine::~Machine() = default;
@@ -82,7 +81,7 @@ void Machine::build_loader_page_tables() {
   }
 }
 
-void Machine::boot_elf64(const Image& image, const std::string& cmdline) {
+void Machine::boot_elf64(const Image& image, const std::string& cmdline, const std::vector<uint8_t>* initrd) {
   const uint64_t ram = ram_.bytes();
   const std::string who = "image '" + image.path + "'";
   const uint64_t image_bytes = image.phys_end - image.phys_start;
@@ -101,10 +100,20 @@ void Machine::boot_elf64(const Image& image, const std::string& cmdline) {
     throw ImageError("guest command line is too long (" + std::to_string(cmdline.size()) + " bytes, at most " +
                      std::to_string(ll::kCmdlineMax - 1) + ")");
 
+  // The initrd goes on the first page boundary after the image.
+  uint64_t initrd_base = 0;
+  if (initrd && !initrd->empty()) {
+    initrd_base = (image.phys_end + kPageMask) & ~kPageMask;
+    const uint64_t end = initrd_base + initrd->size();
+    if (end > std::min(ram, kApicBase))
+      throw ImageError("the initrd (" + std::to_string(initrd->size() >> 10) + " KiB) does not fit in guest RAM "
+                       "after the image (memory.guest_mib=" + std::to_string(ram / kMiB) + ")");
+  }
   for (const LoadSegment& s : image.segments) {
     write_phys(s.paddr, image.bytes.data() + s.file_offset, s.filesz);
     if (s.memsz > s.filesz) write_phys(s.paddr + s.filesz, nullptr, s.memsz - s.filesz);
   }
+  if (initrd_base) write_phys(initrd_base, initrd->data(), initrd->size());
   build_loader_page_tables();
 
   // Flat GDT: null, 64-bit code at 0x08, data at 0x10.
@@ -126,6 +135,8 @@ void Machine::boot_elf64(const Image& image, const std::string& cmdline) {
   bi.version = VMSIM_BOOT_VERSION;
   bi.vcpus = 1;
   bi.cmdline = ll::kCmdline;
+  bi.initrd_base = initrd_base;
+  bi.initrd_size = initrd_base ? initrd->size() : 0;
   bi.image_start = image.phys_start;
   bi.image_end = image.phys_end;
   bi.mmap = ll::kMemoryMap;
@@ -153,8 +164,20 @@ void Machine::boot_elf64(const Image& image, const std::string& cmdline) {
 
 Counters Machine::total() const {
   Counters c;
+  const cpu::CpuStats& st = cpu_->stats();
   c.instructions = cpu_->instructions();
-  for (int i = 0; i < 32; ++i) c.guest_exceptions[i] = cpu_->stats().exceptions[i];
+  for (int i = 0; i < 32; ++i) c.guest_exceptions[i] = st.exceptions[i];
+  const TlbStats& t = cpu_->tlb().stats();
+  c.tlb_lookups = st.data_lookups + st.fetch_lookups;
+  c.tlb_l1_misses = t.l1_misses;
+  c.tlb_stlb_hits = t.stlb_hits;
+  c.tlb_misses = t.misses;
+  c.tlb_flushes = t.flushes;
+  c.tlb_flushes_full = t.flushes_full;
+  c.tlb_flushes_single = t.flushes_single;
+  for (int i = 0; i < static_cast<int>(FlushCause::kCount); ++i) c.tlb_flushes_by_cause[i] = t.by_cause[i];
+  c.walks = mmu_->walks();
+  c.host_frames_peak = host_.frames_peak();
   return c;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -54,9 +55,10 @@ class Machine final : private cpu::Platform {
   Machine(const Config& config, MachineOptions options = {});
   ~Machine() override;
 
-  // Direct ELF64 boot (DESIGN §3). Throws ImageError when the image does not
-  // fit the guest's memory.
-  void boot_elf64(const Image& image, const std::string& cmdline);
+  // Direct ELF64 boot (DESIGN §3), with an optional initrd placed after the
+  // image. Throws ImageError when they do not fit the guest's memory.
+  void boot_elf64(const Image& image, const std::string& cmdline,
+                  const std::vector<uint8_t>* initrd = nullptr);
   RunOutcome run(uint64_t max_instructions);  // 0: no limit
 
   const Config& config() const { return config_; }
