@@ -144,9 +144,9 @@ class Cpu final : private TlbMirror {
     FastEntry write[1u << kFastBits];
     FetchEntry fetch[1u << kFastBits];
   };
-  // One page's part of a slow-path write, translated once.
+  // One page's part of a slow-path access, translated once.
   struct WriteSpan {
-    uint8_t* host = nullptr;  // null: not memory, the bytes vanish
+    uint8_t* host = nullptr;  // null: not memory (device memory or nothing)
     uint64_t pa = 0;
     uint32_t len = 0;
     bool watch = false;
@@ -165,6 +165,8 @@ class Cpu final : private TlbMirror {
   unsigned write_spans(uint64_t la, size_t n, WriteSpan out[2]);
   void write_to_spans(const WriteSpan* spans, unsigned count, const void* in);
   void read_from_spans(const WriteSpan* spans, unsigned count, void* out);
+  void mmio_copy_in(uint64_t pa, uint8_t* dst, size_t n);
+  void mmio_copy_out(uint64_t pa, const uint8_t* src, size_t n);
   void tlb_evicted(TlbSide side, const TlbEntry& e) override;
   void tlb_flushed() override;
 

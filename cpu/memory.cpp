@@ -145,12 +145,37 @@ void Cpu::copy_from_guest(uint64_t la, void* out, size_t n) {
   auto* dst = static_cast<uint8_t*>(out);
   while (n) {
     const size_t chunk = std::min<uint64_t>(n, kPageSize - (la & kPageMask));
-    const uint8_t* src = translate(la, Access::Read);
+    WriteSpan where;
+    const uint8_t* src = translate(la, Access::Read, &where);
     if (src) std::memcpy(dst, src, chunk);
-    else std::memset(dst, 0xFF, chunk);  // nothing there: the bus reads all ones
+    else mmio_copy_in(where.pa, dst, chunk);
     dst += chunk;
     la += chunk;
     n -= chunk;
+  }
+}
+
+// Device memory in pieces of at most 8 bytes, each naturally sized.
+void Cpu::mmio_copy_in(uint64_t pa, uint8_t* dst, size_t n) {
+  while (n) {
+    const unsigned size = n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
+    const uint64_t v = platform_.mmio_read(pa, size);
+    std::memcpy(dst, &v, size);
+    pa += size;
+    dst += size;
+    n -= size;
+  }
+}
+
+void Cpu::mmio_copy_out(uint64_t pa, const uint8_t* src, size_t n) {
+  while (n) {
+    const unsigned size = n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
+    uint64_t v = 0;
+    std::memcpy(&v, src, size);
+    platform_.mmio_write(pa, size, v);
+    pa += size;
+    src += size;
+    n -= size;
   }
 }
 
@@ -171,6 +196,7 @@ void Cpu::write_to_spans(const WriteSpan* spans, unsigned count, const void* in)
   const auto* src = static_cast<const uint8_t*>(in);
   for (unsigned i = 0; i < count; ++i) {
     if (spans[i].host) std::memcpy(spans[i].host, src, spans[i].len);
+    else mmio_copy_out(spans[i].pa, src, spans[i].len);
     src += spans[i].len;
   }
   for (unsigned i = 0; i < count; ++i)
@@ -181,7 +207,7 @@ void Cpu::read_from_spans(const WriteSpan* spans, unsigned count, void* out) {
   auto* dst = static_cast<uint8_t*>(out);
   for (unsigned i = 0; i < count; ++i) {
     if (spans[i].host) std::memcpy(dst, spans[i].host, spans[i].len);
-    else std::memset(dst, 0xFF, spans[i].len);
+    else mmio_copy_in(spans[i].pa, dst, spans[i].len);
     dst += spans[i].len;
   }
 }

@@ -18,6 +18,11 @@ class Platform {
   virtual uint32_t io_in(uint16_t port, uint8_t size) = 0;
   virtual void io_out(uint16_t port, uint8_t size, uint32_t value) = 0;
 
+  // Physical addresses that are not RAM (the local APIC page): accesses of
+  // 1, 2, 4 or 8 bytes. Nothing there reads as all ones.
+  virtual uint64_t mmio_read(uint64_t pa, unsigned size) { (void)pa, (void)size; return ~0ull; }
+  virtual void mmio_write(uint64_t pa, unsigned size, uint64_t value) { (void)pa, (void)size, (void)value; }
+
   // MSRs the CPU does not implement itself (the local APIC's: APIC_BASE and
   // the x2APIC range). False: no such MSR, and the instruction raises #GP.
   virtual bool rdmsr(uint32_t msr, uint64_t& value) { (void)msr, (void)value; return false; }

@@ -162,6 +162,18 @@ void Machine::boot_elf64(const Image& image, const std::string& cmdline, const s
   s.rip() = image.entry;
 }
 
+// Device memory: only the local APIC page exists; other holes read as all
+// ones. The APIC's registers are 32 bits wide at 16-byte strides.
+uint64_t Machine::mmio_read(uint64_t pa, unsigned size) {
+  if (pa >= kApicBase && pa < kApicBase + kPageSize && size == 4) return apic_.mmio_read(pa - kApicBase, now());
+  return ~0ull >> (64 - 8 * size);
+}
+
+void Machine::mmio_write(uint64_t pa, unsigned size, uint64_t value) {
+  if (pa >= kApicBase && pa < kApicBase + kPageSize && size == 4)
+    apic_.mmio_write(pa - kApicBase, static_cast<uint32_t>(value), now());
+}
+
 Counters Machine::total() const {
   Counters c;
   const cpu::CpuStats& st = cpu_->stats();

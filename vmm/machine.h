@@ -16,6 +16,7 @@
 #include "core/host_memory.h"
 #include "core/mmu.h"
 #include "cpu/cpu.h"
+#include "vmm/apic.h"
 #include "vmm/devices.h"
 #include "vmm/image.h"
 
@@ -74,6 +75,15 @@ class Machine final : private cpu::Platform {
   void io_out(uint16_t port, uint8_t size, uint32_t value) override {
     devices_.out(port, size, value);
   }
+  uint64_t mmio_read(uint64_t pa, unsigned size) override;
+  void mmio_write(uint64_t pa, unsigned size, uint64_t value) override;
+  bool rdmsr(uint32_t msr, uint64_t& value) override { return apic_.rdmsr(msr, value, now()); }
+  bool wrmsr(uint32_t msr, uint64_t value) override { return apic_.wrmsr(msr, value, now()); }
+  int pending_interrupt() override { return apic_.pending(); }
+  void acknowledge_interrupt(uint8_t vector) override { apic_.acknowledge(vector); }
+  uint64_t next_event() override { return apic_.next_event(); }
+  void advance(uint64_t t) override { apic_.advance(t); }
+  uint64_t now() const { return cpu_->instructions(); }
   void write_phys(uint64_t gpa, const void* data, uint64_t n);
   void build_loader_page_tables();
   void on_roi_begin();
@@ -86,6 +96,7 @@ class Machine final : private cpu::Platform {
   std::unique_ptr<Mmu> mmu_;
   std::unique_ptr<cpu::Cpu> cpu_;
   PortDevices devices_;
+  LocalApic apic_;
   bool exit_requested_ = false;
   uint32_t exit_code_ = 0;
   bool in_roi_ = false;
