@@ -36,6 +36,7 @@ struct RunArgs {
   std::vector<std::string> sets;
   std::string config_file;
   std::string output;
+  std::string initrd;
   uint64_t max_instructions = 0;
   bool quiet = false;
   std::string guest;
@@ -85,6 +86,11 @@ int cmd_run(const RunArgs& a) {
     name = std::filesystem::path(a.guest).stem().string();
     for (const std::string& arg : a.guest_args) cmdline += (cmdline.empty() ? "" : " ") + arg;
   }
+  if (!a.initrd.empty()) {
+    std::ifstream in(a.initrd, std::ios::binary);
+    if (!in) return usage_error("cannot read the initrd '" + a.initrd + "'");
+    initrd.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
 
   // Refuse an unwritable result path before anything runs.
   const std::string path = a.output.empty() ? name + "-" + a.mmu + ".json" : a.output;
@@ -103,7 +109,7 @@ int cmd_run(const RunArgs& a) {
     mo.console = a.quiet ? nullptr : stdout;
     mo.progress = ::isatty(2);
     m = std::make_unique<Machine>(config, mo);
-    m->boot_elf64(image, cmdline, initrd.empty() ? nullptr : &initrd);
+    m->boot(image, cmdline, initrd.empty() ? nullptr : &initrd);
   } catch (const ImageError& e) {
     return usage_error(e.what());
   } catch (const std::exception& e) {
@@ -181,6 +187,8 @@ int main(int argc, char** argv) {
   run->add_option("--set", ra.sets, "set a configuration key, KEY=VALUE (repeatable; vmsim list --keys)");
   run->add_option("--config", ra.config_file, "JSON file of configuration keys (a result's `config` works)");
   run->add_option("-o,--output", ra.output, "result JSON path (default: GUEST-MMU.json)");
+  run->add_option("--initrd", ra.initrd,
+                  "initrd for an image given by path (boot-info block, or the Multiboot module)");
   run->add_option("--max-instructions", ra.max_instructions,
                   "stop after N instructions (exit status 4); 0 = no limit")
       ->capture_default_str();

@@ -36,21 +36,44 @@ Image parse_image(std::vector<uint8_t> bytes, const std::string& path) {
   if (bytes.size() < 4 || std::memcmp(bytes.data(), "\x7f" "ELF", 4) != 0)
     throw ImageError(who + " is not an ELF file");
   if (bytes.size() < 64) throw ImageError(who + " is truncated (incomplete ELF header)");
-  if (bytes[4] == 1)
-    throw ImageError(who + " is a 32-bit ELF file; this build boots ELF64 x86-64 executables only");
-  if (bytes[4] != 2 || bytes[5] != 1)
-    throw ImageError(who + " is not a little-endian ELF64 file");
-  if (rd<uint16_t>(bytes, 18) != 62) throw ImageError(who + " is not an x86-64 ELF file");
+  if ((bytes[4] != 1 && bytes[4] != 2) || bytes[5] != 1)
+    throw ImageError(who + " is not a little-endian ELF32 or ELF64 file");
+  const bool elf64 = bytes[4] == 2;
+  if (!elf64 && bytes.size() < 52) throw ImageError(who + " is truncated (incomplete ELF header)");
+  const uint16_t machine = rd<uint16_t>(bytes, 18);
+  if (elf64 && machine != 62) throw ImageError(who + " is not an x86-64 ELF file");
+  if (!elf64 && machine != 3) throw ImageError(who + " is a 32-bit ELF file that is not i386");
   if (rd<uint16_t>(bytes, 16) != 2) throw ImageError(who + " is not a static executable (ET_EXEC)");
 
   Image img;
   img.path = path;
-  img.entry = rd<uint64_t>(bytes, 24);
-  const uint64_t phoff = rd<uint64_t>(bytes, 32);
-  const uint16_t phentsize = rd<uint16_t>(bytes, 54);
-  const uint16_t phnum = rd<uint16_t>(bytes, 56);
+  if (!elf64) {
+    // Multiboot v1 (spec 0.6.96, 3.1): a 4-byte aligned header in the first
+    // 8192 bytes whose magic, flags and checksum sum to zero.
+    bool found = false;
+    for (size_t off = 0; off + 12 <= bytes.size() && off < 8192; off += 4) {
+      const uint32_t magic = rd<uint32_t>(bytes, off);
+      if (magic != 0x1BADB002) continue;
+      const uint32_t flags = rd<uint32_t>(bytes, off + 4);
+      if (uint32_t(magic + flags + rd<uint32_t>(bytes, off + 8)) != 0) continue;
+      found = true;
+      img.multiboot_flags = flags;
+      break;
+    }
+    if (!found) throw ImageError(who + " is a 32-bit ELF file without a Multiboot v1 header");
+    if (img.multiboot_flags & (1u << 16))
+      throw ImageError(who + ": Multiboot address fields (the a.out kludge) are not supported; use ELF program headers");
+    if (img.multiboot_flags & 0xFFFC)
+      throw ImageError(who + ": Multiboot header asks for unsupported features (flags " + hex(img.multiboot_flags) +
+                       "; video modes are not offered)");
+    img.protocol = BootProtocol::Multiboot1;
+  }
+  img.entry = elf64 ? rd<uint64_t>(bytes, 24) : rd<uint32_t>(bytes, 24);
+  const uint64_t phoff = elf64 ? rd<uint64_t>(bytes, 32) : rd<uint32_t>(bytes, 28);
+  const uint16_t phentsize = rd<uint16_t>(bytes, elf64 ? 54 : 42);
+  const uint16_t phnum = rd<uint16_t>(bytes, elf64 ? 56 : 44);
   if (phnum == 0) throw ImageError(who + " has no program headers");
-  if (phentsize != 56) throw ImageError(who + " has program headers of an unexpected size");
+  if (phentsize != (elf64 ? 56 : 32)) throw ImageError(who + " has program headers of an unexpected size");
   if (phoff > bytes.size() || uint64_t(phnum) * phentsize > bytes.size() - phoff)
     throw ImageError(who + " is truncated (program headers past the end of the file)");
 
@@ -59,11 +82,19 @@ Image parse_image(std::vector<uint8_t> bytes, const std::string& path) {
     const uint64_t ph = phoff + uint64_t(i) * phentsize;
     if (rd<uint32_t>(bytes, ph) != 1) continue;  // PT_LOAD only
     LoadSegment s;
-    s.file_offset = rd<uint64_t>(bytes, ph + 8);
-    s.vaddr = rd<uint64_t>(bytes, ph + 16);
-    s.paddr = rd<uint64_t>(bytes, ph + 24);
-    s.filesz = rd<uint64_t>(bytes, ph + 32);
-    s.memsz = rd<uint64_t>(bytes, ph + 40);
+    if (elf64) {
+      s.file_offset = rd<uint64_t>(bytes, ph + 8);
+      s.vaddr = rd<uint64_t>(bytes, ph + 16);
+      s.paddr = rd<uint64_t>(bytes, ph + 24);
+      s.filesz = rd<uint64_t>(bytes, ph + 32);
+      s.memsz = rd<uint64_t>(bytes, ph + 40);
+    } else {
+      s.file_offset = rd<uint32_t>(bytes, ph + 4);
+      s.vaddr = rd<uint32_t>(bytes, ph + 8);
+      s.paddr = rd<uint32_t>(bytes, ph + 12);
+      s.filesz = rd<uint32_t>(bytes, ph + 16);
+      s.memsz = rd<uint32_t>(bytes, ph + 20);
+    }
     if (s.memsz == 0) continue;
     if (s.filesz > s.memsz)
       throw ImageError(who + ": segment at " + hex(s.paddr) + " has more file bytes than memory bytes");
@@ -81,7 +112,7 @@ Image parse_image(std::vector<uint8_t> bytes, const std::string& path) {
     entry_loaded |= img.entry >= s.paddr && img.entry < s.paddr + s.memsz;
   if (!entry_loaded)
     throw ImageError(who + ": entry point " + hex(img.entry) +
-                     " is not inside a loaded segment (direct boot enters at the physical address)");
+                     " is not inside a loaded segment (the loader enters at the physical address)");
   img.bytes = std::move(bytes);
   return img;
 }

@@ -21,8 +21,15 @@ struct LoadSegment {
   uint64_t memsz = 0;
 };
 
+enum class BootProtocol : uint8_t {
+  DirectElf64,  // ELF64: direct 64-bit entry with the boot-info block
+  Multiboot1,   // ELF32 with a Multiboot v1 header: 32-bit protected-mode entry
+};
+
 struct Image {
   std::string path;
+  BootProtocol protocol = BootProtocol::DirectElf64;
+  uint32_t multiboot_flags = 0;
   std::vector<uint8_t> bytes;
   uint64_t entry = 0;
   std::vector<LoadSegment> segments;
@@ -30,7 +37,8 @@ struct Image {
   uint64_t phys_end = 0;    // one past the highest byte
 };
 
-// Read and validate an ELF64 x86-64 executable.
+// Read and validate an ELF64 x86-64 executable, or an ELF32 i386
+// executable with a Multiboot v1 header in its first 8 KiB.
 Image read_image(const std::string& path);
 // Validate bytes already in memory ('path' names them in messages).
 Image parse_image(std::vector<uint8_t> bytes, const std::string& path);

@@ -81,7 +81,30 @@ void Machine::build_loader_page_tables() {
   }
 }
 
-void Machine::boot_elf64(const Image& image, const std::string& cmdline, const std::vector<uint8_t>* initrd) {
+namespace {
+
+// Multiboot v1 information (spec 0.6.96, 3.3).
+struct MultibootInfo {
+  uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
+  uint32_t syms[4];
+  uint32_t mmap_length, mmap_addr;
+  uint32_t rest[9];
+};
+struct MultibootModule {
+  uint32_t mod_start, mod_end, string, reserved;
+};
+#pragma pack(push, 1)
+struct MultibootMmapEntry {
+  uint32_t size;
+  uint64_t base, length;
+  uint32_t type;
+};
+#pragma pack(pop)
+static_assert(sizeof(MultibootMmapEntry) == 24);
+
+}  // namespace
+
+uint64_t Machine::place_image(const Image& image, const std::string& cmdline, const std::vector<uint8_t>* initrd) {
   const uint64_t ram = ram_.bytes();
   const std::string who = "image '" + image.path + "'";
   const uint64_t image_bytes = image.phys_end - image.phys_start;
@@ -99,7 +122,6 @@ void Machine::boot_elf64(const Image& image, const std::string& cmdline, const s
   if (cmdline.size() >= ll::kCmdlineMax)
     throw ImageError("guest command line is too long (" + std::to_string(cmdline.size()) + " bytes, at most " +
                      std::to_string(ll::kCmdlineMax - 1) + ")");
-
   // The initrd goes on the first page boundary after the image.
   uint64_t initrd_base = 0;
   if (initrd && !initrd->empty()) {
@@ -114,13 +136,24 @@ void Machine::boot_elf64(const Image& image, const std::string& cmdline, const s
     if (s.memsz > s.filesz) write_phys(s.paddr + s.filesz, nullptr, s.memsz - s.filesz);
   }
   if (initrd_base) write_phys(initrd_base, initrd->data(), initrd->size());
+  write_phys(ll::kCmdline, cmdline.c_str(), cmdline.size() + 1);
+  return initrd_base;
+}
+
+void Machine::boot(const Image& image, const std::string& cmdline, const std::vector<uint8_t>* initrd) {
+  if (image.protocol == BootProtocol::Multiboot1) boot_multiboot(image, cmdline, initrd);
+  else boot_elf64(image, cmdline, initrd);
+}
+
+void Machine::boot_elf64(const Image& image, const std::string& cmdline, const std::vector<uint8_t>* initrd) {
+  const uint64_t ram = ram_.bytes();
+  const uint64_t initrd_base = place_image(image, cmdline, initrd);
   build_loader_page_tables();
 
   // Flat GDT: null, 64-bit code at 0x08, data at 0x10.
   const uint64_t gdt[3] = {0, 0x00AF9A000000FFFFull, 0x00CF92000000FFFFull};
   write_phys(ll::kGdt, gdt, sizeof gdt);
 
-  write_phys(ll::kCmdline, cmdline.c_str(), cmdline.size() + 1);
   vmsim_mmap_entry map[4] = {};
   uint32_t n = 0;
   map[n++] = {0, ll::kLoaderEnd, VMSIM_MEM_RESERVED, 0};
@@ -151,15 +184,70 @@ void Machine::boot_elf64(const Image& image, const std::string& cmdline, const s
   s.cr3 = ll::kPml4;
   s.gdtr = {ll::kGdt, sizeof gdt - 1};
   s.idtr = {0, 0};
-  s.mode = cpu::CpuMode::Long64;
-  s.cpl = 0;
   s.seg[cpu::CS] = {0x08, 0, 0xFFFFFFFF, 0xA09B};  // L=1, P, S, code, accessed
   for (int i : {cpu::ES, cpu::SS, cpu::DS, cpu::FS, cpu::GS}) s.seg[i] = {0x10, 0, 0xFFFFFFFF, 0xC093};
-  s.refresh_seg_bases();
   s.rflags = cpu::fl::Reserved1;
   s.r[cpu::RSP] = ll::kStackTop;
   s.r[cpu::RDI] = ll::kBootInfo;
   s.rip() = image.entry;
+  cpu_->set_cpl(0);
+  cpu_->mode_changed();
+  cpu_->flush_fast_tlb();
+}
+
+void Machine::boot_multiboot(const Image& image, const std::string& cmdline, const std::vector<uint8_t>* initrd) {
+  const uint64_t ram = ram_.bytes();
+  const uint64_t initrd_base = place_image(image, cmdline, initrd);
+  // The Multiboot memory map (type 1 = available, 2 = reserved); below
+  // 640 KiB is conventional memory, the loader's data sits in it.
+  MultibootMmapEntry map[5];
+  uint32_t n = 0;
+  map[n++] = {20, 0, 0x9F000, 1};
+  map[n++] = {20, 0x9F000, ll::kLoaderEnd - 0x9F000, 2};
+  map[n++] = {20, ll::kLoaderEnd, std::min(ram, kApicBase) - ll::kLoaderEnd, 1};
+  if (ram > kApicBase) {
+    map[n++] = {20, kApicBase, kPageSize, 2};
+    if (ram > kApicBase + kPageSize) map[n++] = {20, kApicBase + kPageSize, ram - kApicBase - kPageSize, 1};
+  }
+  write_phys(ll::kMemoryMap, map, sizeof(MultibootMmapEntry) * n);
+  MultibootInfo mbi{};
+  mbi.flags = (1u << 0) | (1u << 2) | (1u << 6);  // mem_*, cmdline, mmap
+  mbi.mem_lower = 0x9F000 / 1024;
+  mbi.mem_upper = static_cast<uint32_t>((std::min(ram, kApicBase) - ll::kLoaderEnd) / 1024);
+  mbi.cmdline = static_cast<uint32_t>(ll::kCmdline);
+  mbi.mmap_length = static_cast<uint32_t>(sizeof(MultibootMmapEntry) * n);
+  mbi.mmap_addr = static_cast<uint32_t>(ll::kMemoryMap);
+  if (initrd_base) {
+    const MultibootModule mod{static_cast<uint32_t>(initrd_base), static_cast<uint32_t>(initrd_base + initrd->size()),
+                              static_cast<uint32_t>(ll::kCmdline + cmdline.size()), 0};  // an empty string
+    write_phys(ll::kBootInfo + sizeof mbi, &mod, sizeof mod);
+    mbi.flags |= 1u << 3;
+    mbi.mods_count = 1;
+    mbi.mods_addr = static_cast<uint32_t>(ll::kBootInfo + sizeof mbi);
+  }
+  write_phys(ll::kBootInfo, &mbi, sizeof mbi);
+
+  // Machine state at entry (Multiboot 0.6.96, 3.2): 32-bit protected mode,
+  // paging off, flat 4 GiB segments, interrupts off, EAX = 0x2BADB002,
+  // EBX = the information structure. GDTR is the loader's; the OS loads its own.
+  const uint64_t gdt[3] = {0, 0x00CF9A000000FFFFull, 0x00CF92000000FFFFull};
+  write_phys(ll::kGdt, gdt, sizeof gdt);
+  cpu::CpuState& s = cpu_->s;
+  s.cr0 = 0x11;  // PE | ET
+  s.cr4 = 0;
+  s.efer = 0;
+  s.cr3 = 0;
+  s.gdtr = {ll::kGdt, sizeof gdt - 1};
+  s.idtr = {0, 0};
+  s.seg[cpu::CS] = {0x08, 0, 0xFFFFFFFF, 0xC09B};  // D=1, G=1, P, S, code
+  for (int i : {cpu::ES, cpu::SS, cpu::DS, cpu::FS, cpu::GS}) s.seg[i] = {0x10, 0, 0xFFFFFFFF, 0xC093};
+  s.rflags = cpu::fl::Reserved1;
+  s.r[cpu::RAX] = 0x2BADB002;
+  s.r[cpu::RBX] = ll::kBootInfo;
+  s.rip() = image.entry;
+  cpu_->set_cpl(0);
+  cpu_->mode_changed();
+  cpu_->flush_fast_tlb();
 }
 
 // Device memory: only the local APIC page exists; other holes read as all

@@ -56,10 +56,10 @@ class Machine final : private cpu::Platform {
   Machine(const Config& config, MachineOptions options = {});
   ~Machine() override;
 
-  // Direct ELF64 boot (DESIGN §3), with an optional initrd placed after the
-  // image. Throws ImageError when they do not fit the guest's memory.
-  void boot_elf64(const Image& image, const std::string& cmdline,
-                  const std::vector<uint8_t>* initrd = nullptr);
+  // Boot by the image's protocol (DESIGN §3): direct ELF64 with the
+  // boot-info block, or Multiboot v1 with the initrd as its one module.
+  // Throws ImageError when the image or the initrd does not fit.
+  void boot(const Image& image, const std::string& cmdline, const std::vector<uint8_t>* initrd = nullptr);
   RunOutcome run(uint64_t max_instructions);  // 0: no limit
 
   const Config& config() const { return config_; }
@@ -85,6 +85,9 @@ class Machine final : private cpu::Platform {
   void advance(uint64_t t) override { apic_.advance(t); }
   uint64_t now() const { return cpu_->instructions(); }
   void write_phys(uint64_t gpa, const void* data, uint64_t n);
+  uint64_t place_image(const Image& image, const std::string& cmdline, const std::vector<uint8_t>* initrd);
+  void boot_elf64(const Image& image, const std::string& cmdline, const std::vector<uint8_t>* initrd);
+  void boot_multiboot(const Image& image, const std::string& cmdline, const std::vector<uint8_t>* initrd);
   void build_loader_page_tables();
   void on_roi_begin();
   void on_roi_end();
