@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/flat_mmu.h"
+#include "core/native_mmu.h"
 #include "core/guest_ram.h"
 #include "core/host_memory.h"
 #include "cpu/cpu.h"
@@ -33,9 +34,27 @@ struct VmsimMachine {
   explicit VmsimMachine(MmuKind kind) {
     switch (kind) {
       case MmuKind::Flat: mmu = std::make_unique<FlatMmu>(ram); break;
+      case MmuKind::Native: mmu = std::make_unique<NativeMmu>(ram, /*pwc=*/true); break;
     }
     cpu = std::make_unique<cpu::Cpu>(*mmu, ram, platform);
     cpu->set_stop_on_exception(true);
+    if (kind == MmuKind::Native) enable_paging();
+  }
+
+  // 4-level tables at 3 MiB identity-mapping the bench's 4 MiB of RAM with
+  // 4 KiB supervisor pages, then long-mode paging on (as a kernel would).
+  void enable_paging() {
+    constexpr uint64_t kPml4 = 0x300000, kPdpt = 0x301000, kPd = 0x302000, kPt = 0x303000;
+    auto put = [&](uint64_t gpa, uint64_t v) { std::memcpy(ram.host_ptr(Gpa(gpa)), &v, 8); };
+    put(kPml4, kPdpt | 3);
+    put(kPdpt, kPd | 3);
+    for (uint64_t i = 0; i < kRamBytes / (2ull << 20); ++i) put(kPd + 8 * i, (kPt + i * kPageSize) | 3);
+    for (uint64_t p = 0; p < kRamBytes / kPageSize; ++p) put(kPt + 8 * p, (p << kPageShift) | 3);
+    cpu->s.efer = 0xD00;      // LME | LMA | NXE
+    cpu->s.cr4 = 0xA0;        // PAE | PGE
+    cpu->s.cr3 = kPml4;
+    cpu->s.cr0 = 0x80010001;  // PE | WP | PG
+    cpu->flush_fast_tlb();
   }
 
   void write(uint64_t gpa, const uint8_t* p, size_t n) {
@@ -112,6 +131,7 @@ struct UcEngine {
 const char* mmu_name(MmuKind k) {
   switch (k) {
     case MmuKind::Flat: return "flat";
+    case MmuKind::Native: return "native";
   }
   return "?";
 }

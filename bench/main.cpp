@@ -33,6 +33,7 @@ struct Options {
   int repeat = 3;
   double scale = 1.0;
   MmuKind mmu = MmuKind::Flat;
+  bool both_mmus = false;  // flat and native, alternating, in the same run
   std::string engine = "both";
   std::vector<std::string> only;  // loop names; empty = all
 };
@@ -42,6 +43,7 @@ struct LoopResult {
   uint64_t iterations = 0;
   uint64_t instructions = 0;
   std::optional<double> vmsim_seconds, unicorn_seconds;  // best of the repeats
+  std::optional<double> native_seconds;                  // vmsim with native paging (--mmu both)
 };
 
 double mips(uint64_t insns, double seconds) { return seconds > 0 ? insns / seconds / 1e6 : 0; }
@@ -73,6 +75,13 @@ std::string measure(const Loop& loop, const Options& o, LoopResult& res) {
       vm = run_vmsim(g, o.mmu);
       if (!vm->error.empty()) return vm->error;
       res.vmsim_seconds = std::min(res.vmsim_seconds.value_or(1e300), vm->seconds);
+      if (o.both_mmus) {
+        const RunOutcome paged = run_vmsim(g, MmuKind::Native);
+        if (!paged.error.empty()) return "native: " + paged.error;
+        const std::string diff = compare_states(vm->state, paged.state);
+        if (!diff.empty()) return "flat and native final states differ: " + diff;
+        res.native_seconds = std::min(res.native_seconds.value_or(1e300), paged.seconds);
+      }
     }
     if (want_uc) {
       uc = run_unicorn(g);
@@ -102,6 +111,10 @@ nlohmann::json to_json(const std::vector<LoopResult>& results, const Options& o)
     l["vmsim_seconds"] = r.vmsim_seconds ? nlohmann::json(*r.vmsim_seconds) : nlohmann::json(nullptr);
     l["unicorn_seconds"] = r.unicorn_seconds ? nlohmann::json(*r.unicorn_seconds) : nlohmann::json(nullptr);
     l["mmu"] = mmu_name(o.mmu);
+    if (r.native_seconds) {
+      l["vmsim_native_mips"] = mips(r.instructions, *r.native_seconds);
+      l["native_vs_flat"] = *r.vmsim_seconds / *r.native_seconds;
+    }
     l["repeat"] = o.repeat;
     j[r.loop->name] = l;
   }
@@ -109,18 +122,26 @@ nlohmann::json to_json(const std::vector<LoopResult>& results, const Options& o)
 }
 
 void print_table(const std::vector<LoopResult>& results, const Options& o) {
-  std::printf("vmsim_bench: best of %d, mmu %s, scale %g\n\n", o.repeat, mmu_name(o.mmu), o.scale);
-  std::printf("%-10s %12s %14s %8s %14s\n", "loop", "vmsim MIPS", "unicorn MIPS", "ratio", "instructions");
+  std::printf("vmsim_bench: best of %d, mmu %s, scale %g\n\n", o.repeat, o.both_mmus ? "flat and native" : mmu_name(o.mmu),
+              o.scale);
+  std::printf("%-10s %12s %14s %8s %14s", "loop", "vmsim MIPS", "unicorn MIPS", "ratio", "instructions");
+  if (o.both_mmus) std::printf(" %12s %8s", "native MIPS", "native/flat");
+  std::printf("\n");
   for (const LoopResult& r : results) {
     char vm[32] = "-", uc[32] = "-", ratio[32] = "-";
     if (r.vmsim_seconds) std::snprintf(vm, sizeof vm, "%.1f", mips(r.instructions, *r.vmsim_seconds));
     if (r.unicorn_seconds) std::snprintf(uc, sizeof uc, "%.1f", mips(r.instructions, *r.unicorn_seconds));
     if (r.vmsim_seconds && r.unicorn_seconds)
       std::snprintf(ratio, sizeof ratio, "%.3f", *r.unicorn_seconds / *r.vmsim_seconds);
-    std::printf("%-10s %12s %14s %8s %14llu\n", r.loop->name, vm, uc, ratio,
+    std::printf("%-10s %12s %14s %8s %14llu", r.loop->name, vm, uc, ratio,
                 static_cast<unsigned long long>(r.instructions));
+    if (r.native_seconds)
+      std::printf(" %12.1f %8.3f", mips(r.instructions, *r.native_seconds), *r.vmsim_seconds / *r.native_seconds);
+    std::printf("\n");
   }
-  std::printf("\nratio = vmsim MIPS / unicorn MIPS\n");
+  std::printf("\nratio = vmsim MIPS / unicorn MIPS");
+  if (o.both_mmus) std::printf("; native = 4-level paging with 4 KiB pages, TLB hits once warm");
+  std::printf("\n");
 }
 
 }  // namespace
@@ -135,19 +156,19 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   app.add_option("--scale", o.scale, "multiply every iteration count (e.g. 0.001 for a smoke test)")
       ->check(CLI::Range(1e-9, 1e3));
-  // Later configurations (e.g. native paging, TLB-hit loop) join this list.
-  const std::map<std::string, MmuKind> mmus{{"flat", MmuKind::Flat}};
-  std::vector<std::string> mmu_names;
-  for (const auto& [name, kind] : mmus) mmu_names.push_back(name);
+  const std::map<std::string, MmuKind> mmus{{"flat", MmuKind::Flat}, {"native", MmuKind::Native}};
   std::string mmu = "flat";
-  app.add_option("--mmu", mmu, "vmsim's MMU configuration (flat: identity, no paging)")
-      ->check(CLI::IsMember(mmu_names));
+  app.add_option("--mmu", mmu,
+                 "vmsim's MMU configuration: flat (identity, no paging), native (4-level paging, 4 KiB pages), "
+                 "or both (flat and native alternately, with their ratio)")
+      ->check(CLI::IsMember({"flat", "native", "both"}));
   app.add_option("--engine", o.engine, "which engines to run")->check(CLI::IsMember({"both", "vmsim", "unicorn"}));
   std::vector<std::string> names;
   for (const Loop& l : loops()) names.push_back(l.name);
   app.add_option("--loop", o.only, "run only these loops")->check(CLI::IsMember(names));
   CLI11_PARSE(app, argc, argv);
-  o.mmu = mmus.at(mmu);
+  o.both_mmus = mmu == "both";
+  o.mmu = o.both_mmus ? MmuKind::Flat : mmus.at(mmu);
 
   std::vector<LoopResult> results;
   for (const Loop& l : loops()) {
