@@ -199,6 +199,17 @@ struct SysMachine {
     s.rip() = rip;
   }
 
+  // Back to CPL 0 in 64-bit mode at 'rip', as after an interrupt.
+  void enter_kernel(uint64_t rip) {
+    CpuState& s = c.s;
+    s.seg[CS] = Segment{kKernelCs, 0, 0xFFFFFFFF, 0xA09B};
+    for (int i : {ES, SS, DS}) s.seg[i] = Segment{kKernelDs, 0, 0xFFFFFFFF, 0xC093};
+    c.set_cpl(0);
+    c.mode_changed();
+    s.r[RSP] = kRsp0 - 0x100;
+    s.rip() = rip;
+  }
+
   RunResult run(uint64_t n = 1000) { return c.run(n); }
   // Runs until the CPU halts in a handler stub; returns the vector whose
   // stub it is (-1 if it stopped elsewhere).

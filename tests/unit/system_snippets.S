@@ -72,8 +72,7 @@ END user_int80
 SNIPPET user_syscall
         mov r12, rsp
         pushfq
-        or qword ptr [rsp], 0x501   # CF, TF=0 (0x100 is TF: not set), DF, OF
-        and qword ptr [rsp], ~0x100
+        or qword ptr [rsp], 0xC01   # CF, DF, OF
         popfq
         syscall
         mov r13, rcx
