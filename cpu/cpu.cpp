@@ -222,7 +222,8 @@ RunResult Cpu::run(uint64_t max_instructions) {
   irq_poll_ = true;
   uint64_t idle_budget = max_instructions;
   while (icount_ < end) {
-    if (!service_platform(idle_budget)) break;
+    if (!service_platform(idle_budget) || (events_ & kEventStop)) break;
+    events_ = 0;  // execute_page fetches afresh; a device's platform_changed() was just served
     const uint64_t room = next_event_ - now();  // > 0 after service_platform
     limit_ = icount_ + std::min(room, end - icount_);
     if (shadow_end_ > icount_) limit_ = std::min(limit_, shadow_end_);

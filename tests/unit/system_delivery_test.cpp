@@ -380,6 +380,37 @@ TEST(Interrupts, DeviceEventsFallDueExactly) {
   EXPECT_EQ(m.c.instructions(), 6000u);
 }
 
+TEST(Interrupts, ADeviceStoppingAtItsEventStopsBeforeTheNextInstruction) {
+  SysMachine m;
+  m.code(kKernelCode, SNIPPET_CODE(busy_loop));
+  m.plat.schedule.emplace(5, 0x30);
+  m.plat.on_advance = [&](uint64_t) { m.c.request_stop(); };  // say, the debug-exit port's timer
+  const RunResult r = m.run(100);
+  EXPECT_EQ(r.reason, StopReason::Requested);
+  EXPECT_EQ(m.c.instructions(), 5u);
+}
+
+TEST(Interrupts, PortIoMakesTheCpuLookAtThePlatformAgain) {
+  // A device raises an interrupt when written (as a self-IPI would): it is
+  // delivered right after the out instruction, without a device event.
+  SysMachine m;
+  m.code(kKernelCode, {0xE6, 0x80, 0x90, 0x90, 0xF4});  // out 0x80, al; nop; nop; hlt
+  m.c.s.rflags = fl::Reserved1 | fl::IF;
+  m.plat.on_out = [&](uint16_t, uint32_t) { m.plat.pending.push_back(0x33); };
+  ASSERT_EQ(m.run_to_handler(), 0x33) << m.last.message;
+  EXPECT_EQ(m.stack(0), kKernelCode + 2);
+}
+
+TEST(Interrupts, PopfSettingIfTakesAPendingInterruptAtOnce) {
+  // No shadow after popf: the interrupt comes right after it.
+  SysMachine m;
+  // push 2; or byte ptr [rsp+1], 2 (IF); popfq; nop; hlt
+  m.code(kKernelCode, {0x6A, 0x02, 0x80, 0x4C, 0x24, 0x01, 0x02, 0x9D, 0x90, 0xF4});
+  m.plat.pending.push_back(0x34);
+  ASSERT_EQ(m.run_to_handler(), 0x34) << m.last.message;
+  EXPECT_EQ(m.stack(0), kKernelCode + 8);  // after popfq
+}
+
 TEST(Interrupts, HaltWithNothingToWakeIt) {
   SysMachine m;
   m.code(kKernelCode, {0xFB, 0xF4});  // sti; hlt

@@ -14,6 +14,7 @@
 
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -65,9 +66,14 @@ class MockPlatform : public Platform {
   std::vector<uint8_t> acknowledged;
   std::map<uint32_t, uint64_t> msrs;                 // the platform's MSRs (APIC)
   bool refuse_msrs = false;
+  std::function<void(uint64_t)> on_advance;          // a device acting at its event
+  std::function<void(uint16_t, uint32_t)> on_out;    // a device acting on a port write
 
   uint32_t io_in(uint16_t port, uint8_t) override { return 0x1000u + port; }
-  void io_out(uint16_t port, uint8_t size, uint32_t value) override { outs.emplace_back(port, size, value); }
+  void io_out(uint16_t port, uint8_t size, uint32_t value) override {
+    outs.emplace_back(port, size, value);
+    if (on_out) on_out(port, value);
+  }
   bool rdmsr(uint32_t m, uint64_t& v) override {
     if (refuse_msrs) return false;
     v = msrs[m];
@@ -88,6 +94,7 @@ class MockPlatform : public Platform {
   uint64_t next_event() override { return schedule.empty() ? ~0ull : schedule.begin()->first; }
   void advance(uint64_t now) override {
     advances.push_back(now);
+    if (on_advance) on_advance(now);
     while (!schedule.empty() && schedule.begin()->first <= now) {
       pending.push_back(schedule.begin()->second);
       schedule.erase(schedule.begin());
