@@ -42,9 +42,11 @@ struct CpuStats {
   uint64_t data_lookups = 0;   // data accesses, each one TLB lookup
   uint64_t fetch_lookups = 0;  // instruction-TLB lookups: one per entry into a code page
   uint64_t decoded = 0;        // instructions decoded by Zydis
-  uint64_t exceptions[32] = {};    // by vector, as delivered (or raised, for int n)
+  // Exceptions by vector: each one whose delivery began (a #GP that turned
+  // into #DF counts as both), and int n with n < 32 once delivered.
+  uint64_t exceptions[32] = {};
   uint64_t interrupts = 0;          // external interrupts delivered
-  uint64_t software_interrupts = 0; // int n with n >= 32
+  uint64_t software_interrupts = 0; // int n with n >= 32, delivered
   std::map<uint16_t, uint64_t> unimplemented;  // by ZydisMnemonic: raised as #UD
 };
 

@@ -122,10 +122,9 @@ void Cpu::triple_fault(const Event& first, const std::string& why) {
 
 void Cpu::software_interrupt(uint8_t vector, EventKind kind) {
   if (stop_on_exception_) raise_trap(vector);
-  const Event e{vector, kind, false, 0, 0};
+  idt_deliver(Event{vector, kind, false, 0, 0});
   if (vector < 32) ++stats_.exceptions[vector];
   else ++stats_.software_interrupts;
-  idt_deliver(e);
 }
 
 // One delivery attempt. Throws the fault that stops it.
