@@ -78,7 +78,11 @@ constexpr uint64_t kGateInterrupt = 0xE, kGateTrap = 0xF;  // 32- or 64-bit, by 
 void Cpu::deliver_event(const Event& first) {
   Event cur = first;
   std::string chain;
+  // Why the first exception was raised, if its handler said (kept for the
+  // triple-fault message).
+  const std::string first_note = std::move(note_);
   for (;;) {
+    note_.clear();
     if (cur.kind == EventKind::Exception && cur.vector == kPF) s.cr2 = cur.cr2;  // SDM 4.7
     if (cur.kind != EventKind::External) {
       if (cur.vector < 32) ++stats_.exceptions[cur.vector];
@@ -90,13 +94,12 @@ void Cpu::deliver_event(const Event& first) {
     } catch (const GuestException& g) {
       if (chain.empty())
         chain = describe(first) + " at rip " + hex(s.rip()) + " (CPL " + std::to_string(s.cpl) + ", " +
-                mode_name(s.mode) + ")";
+                mode_name(s.mode) + (first_note.empty() ? "" : ": " + first_note) + ")";
       const Event next{g.vector, EventKind::Exception, g.has_error, g.error, g.cr2};
       if (next.vector == kPF) s.cr2 = next.cr2;  // even when it becomes #DF
       chain += std::string(chain.find("; delivering") == std::string::npos ? "; delivering it" : "; delivering that") +
                " raised " + describe(next);
       if (!note_.empty()) chain += ": " + note_;
-      note_.clear();
       if (cur.kind == EventKind::Exception && cur.vector == kDF) {
         triple_fault(first, chain);
         return;

@@ -250,6 +250,30 @@ TEST(Delivery, NoIdtIsATripleFault) {
   EXPECT_NE(r.message.find("double fault"), std::string::npos) << r.message;
 }
 
+TEST(Delivery, TripleFaultMessageSaysWhyTheFirstFaultHappened) {
+  SysMachine m;
+  m.c.s.idtr = DescriptorTable{0, 0};
+  m.c.s.r[RAX] = 1ull << 40;
+  m.code(kKernelCode, {0x0F, 0x22, 0xC0});  // mov cr0, rax: reserved bits
+  const RunResult r = m.run();
+  ASSERT_EQ(r.reason, StopReason::TripleFault);
+  EXPECT_NE(r.message.find("#GP (error 0) at rip 0x10000 (CPL 0, 64-bit mode: mov cr0: reserved bits 63:32 set)"),
+            std::string::npos)
+      << r.message;
+  // A later, successful delivery does not inherit an old explanation.
+  SysMachine n;
+  n.code(kKernelCode, {0x0F, 0x22, 0xC0});
+  n.c.s.r[RAX] = 1ull << 40;
+  ASSERT_EQ(n.run_to_handler(), kGP);
+  n.c.s.idtr = DescriptorTable{0, 0};
+  n.code(kKernelCode + 0x100, {0x0F, 0x0B});
+  n.c.s.rip() = kKernelCode + 0x100;
+  n.c.s.halted = false;
+  const RunResult r2 = n.run();
+  ASSERT_EQ(r2.reason, StopReason::TripleFault);
+  EXPECT_EQ(r2.message.find("mov cr0"), std::string::npos) << r2.message;
+}
+
 TEST(Delivery, FaultDeliveringDoubleFaultIsATripleFault) {
   SysMachine m;
   m.set_gate(kGP, kStubs + 8 * kGP, kKernelCs, 0xE, 0, 0, false);
