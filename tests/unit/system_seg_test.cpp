@@ -374,6 +374,29 @@ TEST(Modes, ProtectedModeExceptionsUseThe32BitIdt) {
   EXPECT_EQ(m.get<uint32_t>(0x8000 - 8), kKernelCs32);
 }
 
+TEST(Modes, IntoTrapsOnOverflowIn32BitCode) {
+  SysMachine m;
+  multiboot_entry(m);
+  const uint64_t idt = kData;
+  const uint64_t target = kStubs + 8 * kOF;
+  m.put<uint64_t>(idt + 8 * kOF, (target & 0xFFFF) | (uint64_t{kKernelCs32} << 16) | (uint64_t{0x8F} << 40) |
+                                     ((target >> 16) << 48));  // 32-bit trap gate
+  m.c.s.idtr = DescriptorTable{idt, 0xFF};
+  m.code(kKernelCode, {0xCE, 0x04, 0x7F, 0xCE, 0x90});  // into; add al, 0x7f; into; nop
+  m.c.s.r[RAX] = 1;
+  ASSERT_EQ(m.run_to_handler(), kOF) << m.last.message;
+  EXPECT_EQ(m.get<uint32_t>(0x8000 - 12), kKernelCode + 4);  // a trap: after the second into
+  EXPECT_EQ(m.c.instructions(), 4u);
+}
+
+TEST(Modes, Int1IsDeliveredWithoutTheDplCheck) {
+  SysMachine m;
+  m.code(kUserCode, {0xF1});
+  m.enter_user(kUserCode);
+  ASSERT_EQ(m.run_to_handler(), kDB) << m.last.message;
+  EXPECT_EQ(m.stack(0), kUserCode + 1);
+}
+
 TEST(Modes, MultibootExceptionWithoutIdtIsATripleFault) {
   SysMachine m;
   multiboot_entry(m);
