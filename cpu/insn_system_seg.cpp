@@ -111,7 +111,7 @@ template <int S> struct Far {
     }
     const uint64_t rsp = peek<S>(c, release);
     const uint16_t ss_sel = static_cast<uint16_t>(peek<S>(c, release + S));
-    const Segment ss = check_return_stack(c, ss_sel, new_cpl, is_64bit_code(c, cs));
+    const Segment ss = check_return_stack(c, ss_sel, new_cpl, is_64bit_code(c, cs), kSS);
     c.s.r[RSP] = rsp;
     c.s.seg[SS] = ss;
     commit_cs(c, cs, rip);
@@ -138,7 +138,7 @@ template <int S> struct Far {
     const Segment cs = check_return_code(c, sel);
     const unsigned new_cpl = sel_rpl(sel);
     Segment ss;
-    if (pop_stack) ss = check_return_stack(c, ss_sel, new_cpl, is_64bit_code(c, cs));
+    if (pop_stack) ss = check_return_stack(c, ss_sel, new_cpl, is_64bit_code(c, cs), kNP);
     const uint64_t rip = check_far_rip(c, cs, off);
     const uint64_t f = merge_rflags(c, flags, S == 8 ? ~uint64_t{0} : 0xFFFFFFFFull, true);
     const uint8_t old_cpl = c.s.cpl;

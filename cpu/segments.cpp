@@ -185,7 +185,7 @@ Segment check_return_code(Cpu& c, uint16_t sel) {
   return to_segment(sel, d);
 }
 
-Segment check_return_stack(Cpu& c, uint16_t sel, unsigned new_cpl, bool to_64bit) {
+Segment check_return_stack(Cpu& c, uint16_t sel, unsigned new_cpl, bool to_64bit, uint8_t not_present) {
   if (sel_null(sel)) {
     // SDM Vol. 2A, IRET: a null SS is allowed on a return to 64-bit code
     // below CPL 3.
@@ -196,7 +196,7 @@ Segment check_return_stack(Cpu& c, uint16_t sel, unsigned new_cpl, bool to_64bit
   const uint32_t err = sel_index(sel);
   if (sel_rpl(sel) != new_cpl || !d.data() || !(d.type() & 2) || d.dpl() != new_cpl)
     fail(c, kGP, err, "return stack segment " + hex(sel) + " is not a writable data segment at the new CPL");
-  if (!d.present()) fail(c, kSS, err, "stack segment " + hex(sel) + " is not present");
+  if (!d.present()) fail(c, not_present, err, "stack segment " + hex(sel) + " is not present");
   set_accessed(c, d);
   return to_segment(sel, d);
 }

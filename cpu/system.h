@@ -75,7 +75,9 @@ Segment check_far_target(Cpu& c, uint16_t sel);
 // retf / iret: the code segment returned to (its RPL is the new CPL).
 Segment check_return_code(Cpu& c, uint16_t sel);
 // retf / iret to an outer level (or iret in 64-bit mode): the stack segment.
-Segment check_return_stack(Cpu& c, uint16_t sel, unsigned new_cpl, bool to_64bit);
+// A stack segment that is not present is #NP(selector) for iret (SDM Vol.
+// 2A, IRET, exceptions) and #SS(selector) for retf (Vol. 2B, RET, Operation).
+Segment check_return_stack(Cpu& c, uint16_t sel, unsigned new_cpl, bool to_64bit, uint8_t not_present);
 // The code segment of an interrupt or exception handler (IDT delivery).
 Segment check_handler_code(Cpu& c, uint16_t sel, uint32_t ext);
 

@@ -474,6 +474,8 @@ TEST(Iret, ChecksTheFrame) {
     EXPECT_FAULT(iretq(m, 0x0000800000000000ull, kKernelCs, f, 0x8000, kKernelDs), kGP, 0);
     EXPECT_FAULT(iretq(m, kData, kKernelDs, f, 0x8000, kKernelDs), kGP, kKernelDs);  // not code
     EXPECT_FAULT(iretq(m, kData, kCode16, f, 0x8000, kKernelDs), kGP, kCode16);
+    m.set_gdt(kKernelDs2, seg_desc(0, 0xFFFFF, 0xC013));  // writable data, DPL 0, not present
+    EXPECT_FAULT(iretq(m, kData, kKernelCs, f, 0x8000, kKernelDs2), kNP, kKernelDs2);
     m.c.s.rflags |= fl::NT;
     EXPECT_FAULT(iretq(m, kData, kKernelCs, f, 0x8000, kKernelDs), kGP, 0);
     EXPECT_EQ(m.c.s.cpl, 0);
