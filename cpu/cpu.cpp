@@ -94,27 +94,50 @@ void Cpu::execute_page() {
 }
 
 void Cpu::deliver(const GuestException& e) {
-  ++stats_.exceptions[e.vector & 31];
-  if (e.vector == kPF) s.cr2 = e.cr2;
-  // Interrupt-descriptor-table delivery belongs to the system-level CPU.
-  // Without it, an exception ends the run: as a reported exception when the
-  // caller asked for that, otherwise as a triple fault (DESIGN §3: an
-  // exception before the guest loads an IDT is a triple fault).
-  result_.exception = e;
-  result_.reason = stop_on_exception_ ? StopReason::Exception : StopReason::TripleFault;
-  stop_requested_ = true;
-  events_ |= kEventStop;
+  if (stop_on_exception_) {
+    // Tests and fuzzing: report the exception instead of delivering it.
+    ++stats_.exceptions[e.vector & 31];
+    if (e.vector == kPF) s.cr2 = e.cr2;
+    result_.exception = e;
+    result_.reason = StopReason::Exception;
+    stop_requested_ = true;
+    events_ |= kEventStop;
+    return;
+  }
+  // Through the IDT (cpu/interrupts.cpp). Software interrupts are delivered
+  // by their handlers; a trap arriving here is one of them all the same.
+  deliver_event(Event{e.vector, e.trap ? EventKind::Software : EventKind::Exception, e.has_error, e.error, e.cr2});
 }
 
+// The run loop. Between calls to execute_page (one code page's worth of
+// straight-line execution) it services the platform: device events fall due
+// exactly at next_event() because the loop's instruction limit stops there,
+// pending interrupts are delivered when IF allows and no interrupt shadow is
+// in force, and a halted CPU lets device time pass (cpu/interrupts.cpp).
+// Instructions that can change what the platform reports (port I/O, MSRs,
+// sti, popf, iret, hlt...) set kEventPlatform, which ends execute_page's
+// loop with the same single check it makes for every event.
 RunResult Cpu::run(uint64_t max_instructions) {
-  limit_ = icount_ + max_instructions;
+  const uint64_t end = icount_ + max_instructions;
   result_ = RunResult{};
   stop_requested_ = false;
   events_ = 0;
-  while (icount_ < limit_) {
+  next_event_ = platform_.next_event();
+  irq_poll_ = true;
+  uint64_t idle_budget = max_instructions;
+  while (icount_ < end) {
+    if (!service_platform(idle_budget) || (events_ & kEventStop)) break;
+    events_ = 0;  // execute_page fetches afresh; a device's platform_changed() was just served
+    const uint64_t room = next_event_ - now();  // > 0 after service_platform
+    limit_ = icount_ + std::min(room, end - icount_);
+    if (shadow_end_ > icount_) limit_ = std::min(limit_, shadow_end_);
     execute_page();
     code_.release_retired();
     if (events_ & kEventStop) break;
+    if (events_ & kEventPlatform) {
+      next_event_ = platform_.next_event();
+      irq_poll_ = true;
+    }
     events_ = 0;
   }
   if (!stop_requested_) result_.reason = StopReason::Budget;

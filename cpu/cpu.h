@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "core/guest_ram.h"
 #include "core/mmu.h"
@@ -34,15 +35,33 @@ enum class StopReason : uint8_t {
 
 struct RunResult {
   StopReason reason = StopReason::Budget;
-  GuestException exception;  // for Exception and TripleFault
+  GuestException exception;  // for Exception and TripleFault: the first exception
+  std::string message;       // for TripleFault and Halted: what happened, in words
 };
 
 struct CpuStats {
   uint64_t data_lookups = 0;   // data accesses, each one TLB lookup
   uint64_t fetch_lookups = 0;  // instruction-TLB lookups: one per entry into a code page
   uint64_t decoded = 0;        // instructions decoded by Zydis
+  // Exceptions by vector: each one whose delivery began (a #GP that turned
+  // into #DF counts as both), and int n with n < 32 once delivered.
   uint64_t exceptions[32] = {};
+  uint64_t interrupts = 0;          // external interrupts delivered
+  uint64_t software_interrupts = 0; // int n with n >= 32, delivered
   std::map<uint16_t, uint64_t> unimplemented;  // by ZydisMnemonic: raised as #UD
+};
+
+// An event delivered through the IDT (SDM Vol. 3A, 6.4). Software
+// interrupts (int n, int3, into) are checked against the gate's DPL and
+// report EXT = 0 in the error codes of the faults they cause; exceptions and
+// external interrupts report EXT = 1 (SDM 6.13).
+enum class EventKind : uint8_t { Exception, Software, External };
+struct Event {
+  uint8_t vector = 0;
+  EventKind kind = EventKind::Exception;
+  bool has_error = false;
+  uint32_t error = 0;
+  uint64_t cr2 = 0;  // for #PF
 };
 
 // 128-bit memory operand.
@@ -64,15 +83,22 @@ class Cpu final : private TlbMirror {
   // Run until 'max_instructions' more have retired or something stops the CPU.
   RunResult run(uint64_t max_instructions);
   uint64_t instructions() const { return icount_; }
-  // The time-stamp counter ticks once per retired instruction, so a run is
+  // Device time: retired instructions plus the time spent halted, counted in
+  // instruction-equivalent ticks. A halted CPU retires nothing, but its clock
+  // jumps to the next device event, so timers, the TSC and Platform's
+  // next_event()/advance() (which use this clock) run on while it sleeps.
+  uint64_t now() const { return icount_ + halted_ticks_; }
+  uint64_t halted_ticks() const { return halted_ticks_; }
+  // The time-stamp counter ticks once per tick of now(), so a run is
   // deterministic (DESIGN §3, §8).
-  uint64_t tsc() const { return icount_ + tsc_offset; }
+  uint64_t tsc() const { return now() + tsc_offset; }
   const CpuStats& stats() const { return stats_; }
   CpuStats& stats() { return stats_; }
 
   // Stop at the first guest exception instead of delivering it (tests,
   // fuzzing, and guests without an IDT).
   void set_stop_on_exception(bool on) { stop_on_exception_ = on; }
+  bool stop_on_exception() const { return stop_on_exception_; }
   void request_stop() {
     stop_requested_ = true;
     events_ |= kEventStop;
@@ -97,6 +123,40 @@ class Cpu final : private TlbMirror {
   void probe_write(uint64_t la, uint64_t len);
 
   Platform& platform() { return platform_; }
+  // The platform's pending interrupt or next event may have changed other
+  // than through advance() (an MMIO write to the local APIC, say): the CPU
+  // looks at both again at the next instruction boundary. Port I/O and the
+  // platform's MSRs do this themselves.
+  void platform_changed() { events_ |= kEventPlatform; }
+
+  // --- System-level CPU (cpu/interrupts.cpp, cpu/segments.cpp, cpu/msr.cpp)
+  // int n, int3, into: deliver 'vector' through the IDT now, from a handler
+  // (RIP already points past the instruction). A fault in the delivery is a
+  // fault of the instruction. With stop_on_exception, raises a trap instead.
+  void software_interrupt(uint8_t vector, EventKind kind = EventKind::Software);
+  // hlt (after its checks): sleep until an interrupt is deliverable.
+  void halt() {
+    s.halted = true;
+    events_ |= kEventPlatform;
+  }
+  // sti (setting IF), mov ss, pop ss: no interrupt is delivered before the
+  // next instruction has retired (SDM Vol. 3A, 6.8.3).
+  void inhibit_interrupts() {
+    shadow_end_ = icount_ + 2;  // icount_ is the count before this instruction
+    events_ |= kEventPlatform;
+  }
+  // MSRs (cpu/msr.cpp). False: no such MSR or a value it refuses (#GP).
+  bool read_msr(uint32_t msr, uint64_t& value);
+  bool write_msr(uint32_t msr, uint64_t value);
+  // Implicit supervisor-mode accesses (SDM Vol. 3A, 4.6: the GDT, LDT, IDT
+  // and TSS are always accessed as supervisor), or accesses at a chosen
+  // privilege (the stack of an interrupt handler). Faults as any access does.
+  void read_sys(uint64_t la, void* out, size_t n, uint8_t cpl = 0);
+  void write_sys(uint64_t la, const void* in, size_t n, uint8_t cpl = 0);
+  void probe_sys(uint64_t la, size_t n, uint8_t cpl = 0);
+  // Why the last system-level check failed, for the triple-fault message
+  // (set just before the fault is raised; never read on the fast path).
+  void note(std::string why) { note_ = std::move(why); }
 
   // --- Paging control (cpu/paging_ctl.cpp) ---------------------------------
   // The architectural effects of the guest's paging-control instructions on
@@ -151,7 +211,9 @@ class Cpu final : private TlbMirror {
     uint32_t len = 0;
     bool watch = false;
   };
-  enum : uint32_t { kEventRefetch = 1, kEventStop = 2 };
+  // kEventPlatform: return to run() at this instruction boundary to look at
+  // the platform (pending interrupt, next event) and the halted state.
+  enum : uint32_t { kEventRefetch = 1, kEventStop = 2, kEventPlatform = 4 };
 
   // Slow path (cpu/memory.cpp): the TLB model, then the Mmu on a miss;
   // faults if the access is not permitted; installs fast entries. Returns the
@@ -174,6 +236,14 @@ class Cpu final : private TlbMirror {
   const Insn* decode_at(CodePage* cp, uint64_t rip);
   void execute_page();
   void deliver(const GuestException& e);
+  // IDT delivery (cpu/interrupts.cpp): deliver_event escalates a fault in the
+  // delivery to #DF and then to a triple fault; idt_deliver is one attempt.
+  void deliver_event(const Event& first);
+  void idt_deliver(const Event& e);
+  void triple_fault(const Event& first, const std::string& why);
+  // Between instructions: deliver a pending interrupt if one is deliverable,
+  // let time pass while halted. False: the run must stop.
+  bool service_platform(uint64_t& idle_budget);
   void on_code_write(uint64_t gfn);
   FastTlb& fast() { return fast_[s.cpl == 3]; }
 
@@ -189,6 +259,11 @@ class Cpu final : private TlbMirror {
   CpuStats stats_;
   uint64_t icount_ = 0;
   uint64_t limit_ = 0;
+  uint64_t halted_ticks_ = 0;
+  uint64_t next_event_ = ~0ull;  // Platform::next_event(), cached between platform changes
+  uint64_t shadow_end_ = 0;      // interrupts are inhibited while icount_ < shadow_end_
+  bool irq_poll_ = true;         // the platform may have an interrupt not yet looked at
+  std::string note_;
   uint32_t events_ = 0;
   bool stop_requested_ = false;
   bool stop_on_exception_ = false;

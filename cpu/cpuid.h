@@ -10,20 +10,22 @@ struct CpuidResult {
   uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
 };
 
-// Features that depend on what the system-level CPU implements.
+// Features that depend on what the system-level CPU (and the MMU) implement.
+// The defaults are what vmsim implements; a machine may turn some off.
+// SMEP and SMAP are not implemented (CR4 refuses them while they are off).
 struct CpuFeatures {
-  bool msr = false;     // rdmsr/wrmsr
-  bool apic = false;    // local APIC present
-  bool x2apic = false;
-  bool pge = false;     // global pages
-  bool pae = false;
-  bool pat = false;
-  bool nx = false;
-  bool syscall = false;
-  bool page1g = false;
-  bool rdtscp = false;
-  bool pcid = false;
-  bool invpcid = false;
+  bool msr = true;      // rdmsr/wrmsr
+  bool apic = true;     // local APIC present (the machine's device)
+  bool x2apic = true;
+  bool pge = true;      // global pages
+  bool pae = true;
+  bool pat = true;
+  bool nx = true;
+  bool syscall = true;
+  bool page1g = true;
+  bool rdtscp = true;
+  bool pcid = true;
+  bool invpcid = true;
   bool smep = false;
   bool smap = false;
 };

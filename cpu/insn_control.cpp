@@ -1,6 +1,7 @@
 #include "cpu/insn_control.h"
 
 #include "cpu/exec.h"
+#include "cpu/insn_system.h"
 
 namespace vmsim::cpu {
 
@@ -110,8 +111,9 @@ bool bind_jmp(const DecodeCtx& z, Insn& d) {
     d.fn = jmp_rel;
     return true;
   }
+  if (z.zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return bind_far_jmp(z, d);
   const int s = z.mode == CpuMode::Long64 ? 8 : 4;
-  if (z.bytes(0) != s) return false;  // far jumps: system-level CPU
+  if (z.bytes(0) != s) return false;
   if (z.is_gpr(0)) d.fn = s == 8 ? JmpInd<8>::r : JmpInd<4>::r;
   else if (z.is_mem(0)) d.fn = s == 8 ? JmpInd<8>::m : JmpInd<4>::m;
   else return false;
@@ -129,7 +131,8 @@ bool bind_call(const DecodeCtx& z, Insn& d) {
     d.fn = m64 ? Call<8>::rel : Call<4>::rel;
     return true;
   }
-  if (z.bytes(0) != (m64 ? 8 : 4)) return false;  // far calls: system-level CPU
+  if (z.zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return bind_far_call(z, d);
+  if (z.bytes(0) != (m64 ? 8 : 4)) return false;
   if (z.is_gpr(0)) d.fn = m64 ? Call<8>::r : Call<4>::r;
   else if (z.is_mem(0)) d.fn = m64 ? Call<8>::m : Call<4>::m;
   else return false;
@@ -137,6 +140,7 @@ bool bind_call(const DecodeCtx& z, Insn& d) {
 }
 
 bool bind_ret(const DecodeCtx& z, Insn& d) {
+  if (z.zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return bind_far_ret(z, d);
   if (!z.is_imm(0)) d.imm = 0;
   d.fn = z.mode == CpuMode::Long64 ? Ret<8>::fn : Ret<4>::fn;
   return true;

@@ -1,16 +1,17 @@
 // RFLAGS instructions (SDM Vol. 2A: CLC, CLD, CMC, LAHF; Vol. 2B: POPF,
-// PUSHF, SAHF, STC, STD), user-level semantics.
+// PUSHF, SAHF, STC, STD). cli and sti are in the system group.
 //
 // Undefined flags: none. Every flag these instructions touch is defined.
 //
 // RFLAGS as software sees it: bit 1 always reads 1; bits 3, 5, 15 and 22..63
 // are reserved and read 0 (SDM Vol. 1, 3.4.3). POPF never sets them.
 //
-// Not modelled yet (the system-level CPU's work): TF set by popf does not
-// single-step (#DB), and AC set by popf does not enable alignment checking.
+// Not modelled: TF set by popf does not single-step (#DB), and AC set by
+// popf does not enable alignment checking.
 #include "cpu/insn_flags.h"
 
 #include "cpu/exec.h"
+#include "cpu/system.h"
 
 namespace vmsim::cpu {
 
@@ -19,17 +20,12 @@ namespace {
 constexpr uint64_t kReadAsZero = (1u << 3) | (1u << 5) | (1u << 15) | ~uint64_t{0x3FFFFF};
 
 // The RFLAGS bits POPF may change (SDM Vol. 2B, POPF/POPFD/POPFQ, Operation,
-// protected and 64-bit mode):
+// protected and 64-bit mode), applied by merge_rflags (cpu/segments.cpp):
 //  - at every CPL: CF PF AF ZF SF TF DF OF NT AC ID;
 //  - IF only when CPL <= IOPL, IOPL only at CPL 0 (otherwise unchanged,
 //    without a fault);
 //  - VM, VIF, VIP and the reserved bits never; RF is cleared by the 32- and
 //    64-bit forms.
-// For now vmsim applies the first rule alone at every CPL, so IF and IOPL
-// stay as they are; the system-level CPU extends this mask with IF and IOPL
-// by the CPL/IOPL rules above.
-constexpr uint64_t kPopfMask = fl::CF | fl::PF | fl::AF | fl::ZF | fl::SF | fl::TF | fl::DF |
-                               fl::OF | fl::NT | fl::AC | fl::ID;
 
 // The flags LAHF and SAHF move between AH and RFLAGS (bits 7, 6, 4, 2, 0).
 constexpr uint64_t kAhFlags = fl::SF | fl::ZF | fl::AF | fl::PF | fl::CF;
@@ -59,14 +55,14 @@ template <int S> struct Pushf {
   }
 };
 
-// popf: the 16-bit form changes bits 15:0 only.
+// popf: the 16-bit form changes bits 15:0 only. Setting IF may make a
+// pending interrupt deliverable after this instruction.
 template <int S> struct Popf {
   static void fn(Cpu& c, const Insn&) {
     const uint64_t v = pop<S>(c);
-    constexpr uint64_t mask = S == 2 ? (kPopfMask & 0xFFFF) : kPopfMask;
-    uint64_t f = (c.s.rflags & ~mask) | (v & mask);
-    if constexpr (S != 2) f &= ~fl::RF;
-    c.s.rflags = f | fl::Reserved1;
+    const uint64_t f = merge_rflags(c, v, S == 2 ? 0xFFFF : ~uint64_t{0}, false);
+    if (f & ~c.s.rflags & fl::IF) c.platform_changed();
+    c.s.rflags = f;
   }
 };
 

@@ -8,9 +8,12 @@ namespace {
 
 void nop(Cpu&, const Insn&) {}
 void ud2(Cpu&, const Insn&) { raise(kUD); }
-void int3(Cpu&, const Insn&) { raise_trap(kBP); }
+// int3: a software interrupt through the IDT (cpu/interrupts.cpp); with
+// stop_on_exception, a #BP trap that ends the run.
+void int3(Cpu& c, const Insn&) { c.software_interrupt(kBP); }
 
 void do_cpuid(Cpu& c, const Insn&) {
+  c.platform().intercept(Intercept::Cpuid);
   const CpuidResult r = cpuid(c.features, static_cast<uint32_t>(c.s.r[RAX]),
                               static_cast<uint32_t>(c.s.r[RCX]), 0);
   c.s.r[RAX] = r.eax;
@@ -19,7 +22,10 @@ void do_cpuid(Cpu& c, const Insn&) {
   c.s.r[RDX] = r.edx;
 }
 
+// rdtsc: CR4.TSD makes it CPL 0 only (SDM Vol. 2B, RDTSC).
 void rdtsc(Cpu& c, const Insn&) {
+  if ((c.s.cr4 & cr4_bit::TSD) && c.s.cpl != 0) raise(kGP, 0);
+  c.platform().intercept(Intercept::Rdtsc);
   const uint64_t t = c.tsc();
   c.s.r[RAX] = static_cast<uint32_t>(t);
   c.s.r[RDX] = t >> 32;

@@ -1,6 +1,7 @@
 #include "cpu/insn_move.h"
 
 #include "cpu/exec.h"
+#include "cpu/insn_system.h"
 
 namespace vmsim::cpu {
 
@@ -188,6 +189,8 @@ void setcc_m(Cpu& c, const Insn& d) { store<1>(c, ea(c, d), cond(c.s.rflags, d.a
 }  // namespace
 
 bool bind_mov(const DecodeCtx& z, Insn& d) {
+  // Segment and control registers: the system group.
+  if ((z.is_reg(0) && !z.is_gpr(0)) || (z.is_reg(1) && !z.is_gpr(1))) return bind_mov_system(z, d);
   switch (z.bytes(0)) {
     case 1: d.fn = mov_form<1>(z); break;
     case 2: d.fn = mov_form<2>(z); break;
@@ -269,7 +272,7 @@ bool bind_push(const DecodeCtx& z, Insn& d) {
   if (z.is_gpr(0)) d.fn = s == 8 ? Push<8>::r : s == 4 ? Push<4>::r : Push<2>::r;
   else if (z.is_mem(0)) d.fn = s == 8 ? Push<8>::m : s == 4 ? Push<4>::m : Push<2>::m;
   else if (z.is_imm(0)) d.fn = s == 8 ? Push<8>::i : s == 4 ? Push<4>::i : Push<2>::i;
-  else return false;  // segment registers: system-level CPU
+  else return bind_push_sreg(z, d);  // segment registers: the system group
   return true;
 }
 
@@ -277,7 +280,7 @@ bool bind_pop(const DecodeCtx& z, Insn& d) {
   const int s = stack_size(z, d);
   if (z.is_gpr(0)) d.fn = s == 8 ? Pop<8>::r : s == 4 ? Pop<4>::r : Pop<2>::r;
   else if (z.is_mem(0)) d.fn = s == 8 ? Pop<8>::m : s == 4 ? Pop<4>::m : Pop<2>::m;
-  else return false;
+  else return bind_pop_sreg(z, d);  // segment registers: the system group
   return true;
 }
 

@@ -13,6 +13,7 @@
 #include "cpu/insn_shift.h"
 #include "cpu/insn_sse.h"
 #include "cpu/insn_string.h"
+#include "cpu/insn_system.h"
 
 namespace vmsim::cpu {
 
@@ -29,7 +30,8 @@ namespace {
   VMSIM_INSNS_FLAGS(X)     \
   VMSIM_INSNS_MISC(X)      \
   VMSIM_INSNS_IO(X)        \
-  VMSIM_INSNS_SSE(X)
+  VMSIM_INSNS_SSE(X)       \
+  VMSIM_INSNS_SYSTEM(X)
 
 using Table = std::array<Binder, ZYDIS_MNEMONIC_MAX_VALUE + 1>;
 

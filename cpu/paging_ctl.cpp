@@ -33,12 +33,20 @@ void Cpu::set_cpl(uint8_t cpl) {
   events_ |= kEventRefetch;  // the fetch entries are per privilege level
 }
 
+// The mode follows EFER.LMA and CS.L (SDM Vol. 3A, 2.2 and 5.2.1): IA-32e
+// mode runs 64-bit code when CS.L = 1 and compatibility mode otherwise.
+// CR0.PE = 0 (real mode) and 16-bit code segments are not supported: the
+// instruction handlers refuse to enter them (cpu/system.h).
 void Cpu::mode_changed() {
-  const bool lma = s.efer & (1u << 10);
-  const bool pe = s.cr0 & 1;
-  const bool cs_l = s.seg[CS].attr & (1u << 13);
-  s.mode = lma && cs_l ? CpuMode::Long64 : lma ? CpuMode::Compat32 : CpuMode::Prot32;
-  (void)pe;
+  const bool lma = s.efer & efer_bit::LMA;
+  const bool cs_l = s.seg[CS].attr & seg_attr::kL;
+  const CpuMode m = lma && cs_l ? CpuMode::Long64 : lma ? CpuMode::Compat32 : CpuMode::Prot32;
+  if (m != s.mode) {
+    s.mode = m;
+    // A fetch entry holds the code page decoded for the mode it was made in.
+    for (auto& t : fast_)
+      for (auto& e : t.fetch) e.tag = kInvalidTag;
+  }
   s.refresh_seg_bases();
   events_ |= kEventRefetch;
 }

@@ -492,20 +492,43 @@ TEST(FlagsUnit, PushfClearsRfAndVmInTheImage) {
   EXPECT_EQ(pushed_flags(m, 0x2, false), 0x2u);
 }
 
+// At CPL 3 with IOPL 0, popf changes only the flags any program may change.
 TEST(FlagsUnit, PopfChangesOnlyTheUserModifiableFlags) {
   FlagsMachine m;
+  m.c.set_cpl(3);
   const uint64_t modifiable =
       cpu::fl::kArith | cpu::fl::DF | TF | cpu::fl::NT | cpu::fl::AC | cpu::fl::ID;
   // Every bit set in the popped value: bit 1 stays 1; reserved, IF, IOPL,
   // VM, VIF, VIP stay as they were; RF is cleared.
   EXPECT_EQ(flags_after_popf(m, 0x2, ~0ull, false), 0x2 | modifiable);
-  EXPECT_EQ(flags_after_popf(m, 0x2 | IF | IOPL | VM | RF, ~0ull, false),
-            0x2 | modifiable | IF | IOPL | VM);
-  EXPECT_EQ(flags_after_popf(m, 0x2 | IF | IOPL | modifiable, 0, false), 0x2 | IF | IOPL);
+  EXPECT_EQ(flags_after_popf(m, 0x2 | VM | RF, ~0ull, false), 0x2 | modifiable | VM);
+  EXPECT_EQ(flags_after_popf(m, 0x2 | IF | modifiable, 0, false), 0x2 | IF);
   // popfw: bits 15:0 only; AC, ID (above bit 15) and RF keep their values.
   EXPECT_EQ(flags_after_popf(m, 0x2 | RF | cpu::fl::AC | cpu::fl::ID, 0, true),
             0x2 | RF | cpu::fl::AC | cpu::fl::ID);
   EXPECT_EQ(flags_after_popf(m, 0x2, ~0ull, true), 0x2 | (modifiable & 0xFFFF));
+}
+
+// SDM Vol. 2B, POPF: IF changes when CPL <= IOPL, IOPL only at CPL 0, and
+// neither faults otherwise.
+TEST(FlagsUnit, PopfChangesIfAndIoplByPrivilege) {
+  FlagsMachine m;
+  const uint64_t modifiable =
+      cpu::fl::kArith | cpu::fl::DF | TF | cpu::fl::NT | cpu::fl::AC | cpu::fl::ID;
+  // CPL 0: IF and IOPL both change.
+  EXPECT_EQ(flags_after_popf(m, 0x2, ~0ull, false), 0x2 | modifiable | IF | IOPL);
+  EXPECT_EQ(flags_after_popf(m, 0x2 | IF | IOPL | modifiable, 0, false), 0x2u);
+  // CPL 3, IOPL 3: IF changes, IOPL does not.
+  m.c.set_cpl(3);
+  EXPECT_EQ(flags_after_popf(m, 0x2 | IOPL, 0, false), 0x2 | IOPL);
+  EXPECT_EQ(flags_after_popf(m, 0x2 | IOPL | IF, 0, false), 0x2 | IOPL);
+  EXPECT_EQ(flags_after_popf(m, 0x2 | IOPL, IF, false), 0x2 | IOPL | IF);
+  // CPL 3, IOPL 0: neither.
+  EXPECT_EQ(flags_after_popf(m, 0x2 | IF, IOPL, false), 0x2 | IF);
+  EXPECT_EQ(flags_after_popf(m, 0x2, IF | IOPL, false), 0x2u);
+  // popfw at CPL 0 reaches IF and IOPL too (bits 15:0).
+  m.c.set_cpl(0);
+  EXPECT_EQ(flags_after_popf(m, 0x2, IF | IOPL, true), 0x2 | IF | IOPL);
 }
 
 }  // namespace
