@@ -34,9 +34,10 @@ class Platform {
   virtual int pending_interrupt() { return -1; }
   virtual void acknowledge_interrupt(uint8_t vector) { (void)vector; }
 
-  // Device time is retired instructions. next_event() is the instruction
-  // count at which a device next needs to act (a timer expiring), or ~0; the
-  // CPU stops exactly there and calls advance(now) so the device can act.
+  // Device time is Cpu::now(): retired instructions plus the ticks spent
+  // halted. next_event() is the time at which a device next needs to act (a
+  // timer expiring), or ~0; the CPU stops exactly there and calls
+  // advance(now) so the device can act.
   virtual uint64_t next_event() { return ~0ull; }
   virtual void advance(uint64_t now) { (void)now; }
 

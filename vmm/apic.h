@@ -36,6 +36,8 @@ class LocalApic {
   void advance(uint64_t now);
 
   uint64_t timer_interrupts() const { return fired_; }
+  uint32_t tpr() const { return tpr_; }
+  void set_tpr(uint32_t v) { tpr_ = v & 0xFF; }
 
  private:
   uint32_t read_reg(unsigned index, uint64_t now) const;  // index = offset / 16

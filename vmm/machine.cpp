@@ -184,8 +184,8 @@ void Machine::boot_elf64(const Image& image, const std::string& cmdline, const s
   s.cr3 = ll::kPml4;
   s.gdtr = {ll::kGdt, sizeof gdt - 1};
   s.idtr = {0, 0};
-  s.seg[cpu::CS] = {0x08, 0, 0xFFFFFFFF, 0xA09B};  // L=1, P, S, code, accessed
-  for (int i : {cpu::ES, cpu::SS, cpu::DS, cpu::FS, cpu::GS}) s.seg[i] = {0x10, 0, 0xFFFFFFFF, 0xC093};
+  s.seg[cpu::CS] = {0x08, 0, 0xFFFFFFFF, 0xAF9B};  // descriptor bits 40..55: G, L, P, S, code
+  for (int i : {cpu::ES, cpu::SS, cpu::DS, cpu::FS, cpu::GS}) s.seg[i] = {0x10, 0, 0xFFFFFFFF, 0xCF93};
   s.rflags = cpu::fl::Reserved1;
   s.r[cpu::RSP] = ll::kStackTop;
   s.r[cpu::RDI] = ll::kBootInfo;
@@ -239,8 +239,8 @@ void Machine::boot_multiboot(const Image& image, const std::string& cmdline, con
   s.cr3 = 0;
   s.gdtr = {ll::kGdt, sizeof gdt - 1};
   s.idtr = {0, 0};
-  s.seg[cpu::CS] = {0x08, 0, 0xFFFFFFFF, 0xC09B};  // D=1, G=1, P, S, code
-  for (int i : {cpu::ES, cpu::SS, cpu::DS, cpu::FS, cpu::GS}) s.seg[i] = {0x10, 0, 0xFFFFFFFF, 0xC093};
+  s.seg[cpu::CS] = {0x08, 0, 0xFFFFFFFF, 0xCF9B};  // descriptor bits 40..55: G, D, P, S, code
+  for (int i : {cpu::ES, cpu::SS, cpu::DS, cpu::FS, cpu::GS}) s.seg[i] = {0x10, 0, 0xFFFFFFFF, 0xCF93};
   s.rflags = cpu::fl::Reserved1;
   s.r[cpu::RAX] = 0x2BADB002;
   s.r[cpu::RBX] = ll::kBootInfo;
@@ -253,14 +253,47 @@ void Machine::boot_multiboot(const Image& image, const std::string& cmdline, con
 // Device memory: only the local APIC page exists; other holes read as all
 // ones. The APIC's registers are 32 bits wide at 16-byte strides.
 uint64_t Machine::mmio_read(uint64_t pa, unsigned size) {
-  if (pa >= kApicBase && pa < kApicBase + kPageSize && size == 4) return apic_.mmio_read(pa - kApicBase, now());
+  if (pa >= kApicBase && pa < kApicBase + kPageSize && size == 4) {
+    sync_tpr_to_apic();
+    return apic_.mmio_read(pa - kApicBase, now());
+  }
   return ~0ull >> (64 - 8 * size);
 }
 
 void Machine::mmio_write(uint64_t pa, unsigned size, uint64_t value) {
-  if (pa >= kApicBase && pa < kApicBase + kPageSize && size == 4)
+  if (pa >= kApicBase && pa < kApicBase + kPageSize && size == 4) {
+    sync_tpr_to_apic();
     apic_.mmio_write(pa - kApicBase, static_cast<uint32_t>(value), now());
+    sync_tpr_from_apic();
+    cpu_->platform_changed();  // an EOI or a self IPI may make an interrupt deliverable
+  }
 }
+
+bool Machine::rdmsr(uint32_t msr, uint64_t& value) {
+  sync_tpr_to_apic();
+  return apic_.rdmsr(msr, value, now());
+}
+
+bool Machine::wrmsr(uint32_t msr, uint64_t value) {
+  sync_tpr_to_apic();
+  const bool ok = apic_.wrmsr(msr, value, now());
+  sync_tpr_from_apic();
+  return ok;
+}
+
+int Machine::pending_interrupt() {
+  sync_tpr_to_apic();
+  return apic_.pending();
+}
+
+// CR8 is the task-priority register's class (SDM Vol. 3A, 10.8.6.1): the
+// CPU keeps it in CR8, the APIC model in TPR; these keep the two one value.
+void Machine::sync_tpr_to_apic() {
+  const uint32_t tpr = apic_.tpr();
+  if ((tpr >> 4) != cpu_->s.cr8) apic_.set_tpr(static_cast<uint32_t>(cpu_->s.cr8 << 4));
+}
+
+void Machine::sync_tpr_from_apic() { cpu_->s.cr8 = apic_.tpr() >> 4; }
 
 Counters Machine::total() const {
   Counters c;
@@ -322,17 +355,9 @@ RunOutcome Machine::run(uint64_t max_instructions) {
       out.exit_code = exit_code_;
       break;
     }
-    if (r.reason == cpu::StopReason::TripleFault || r.reason == cpu::StopReason::Exception) {
-      const cpu::GuestException& e = r.exception;
+    if (r.reason == cpu::StopReason::TripleFault || r.reason == cpu::StopReason::Halted) {
       out.end = GuestEnd::Crash;
-      out.message = std::string("triple fault: ") + exception_name(e.vector) + " at rip " + hex(cpu_->s.rip()) +
-                    (e.has_error ? ", error code " + hex(e.error) : "") +
-                    (e.vector == cpu::kPF ? ", address " + hex(e.cr2) : "") + " with no IDT to deliver it";
-      break;
-    }
-    if (r.reason == cpu::StopReason::Halted) {
-      out.end = GuestEnd::Crash;
-      out.message = "the CPU halted with nothing to wake it";
+      out.message = r.message.empty() ? "the CPU stopped" : r.message;
       break;
     }
     if (options_.progress) {

@@ -77,13 +77,16 @@ class Machine final : private cpu::Platform {
   }
   uint64_t mmio_read(uint64_t pa, unsigned size) override;
   void mmio_write(uint64_t pa, unsigned size, uint64_t value) override;
-  bool rdmsr(uint32_t msr, uint64_t& value) override { return apic_.rdmsr(msr, value, now()); }
-  bool wrmsr(uint32_t msr, uint64_t value) override { return apic_.wrmsr(msr, value, now()); }
-  int pending_interrupt() override { return apic_.pending(); }
+  bool rdmsr(uint32_t msr, uint64_t& value) override;
+  bool wrmsr(uint32_t msr, uint64_t value) override;
+  int pending_interrupt() override;
   void acknowledge_interrupt(uint8_t vector) override { apic_.acknowledge(vector); }
   uint64_t next_event() override { return apic_.next_event(); }
   void advance(uint64_t t) override { apic_.advance(t); }
-  uint64_t now() const { return cpu_->instructions(); }
+  // Device time: retired instructions plus the ticks spent halted.
+  uint64_t now() const { return cpu_->now(); }
+  void sync_tpr_to_apic();
+  void sync_tpr_from_apic();
   void write_phys(uint64_t gpa, const void* data, uint64_t n);
   uint64_t place_image(const Image& image, const std::string& cmdline, const std::vector<uint8_t>* initrd);
   void boot_elf64(const Image& image, const std::string& cmdline, const std::vector<uint8_t>* initrd);

@@ -1,7 +1,6 @@
 // The bundled workloads run by vmsim itself: clean exit with code 0 under
 // --mmu native and the checksum the host-side reimplementation computes;
-// usage and exit code 1 on a bad argument. Until vmsim bundles the guest
-// kernel (a workload name in `vmsim list`), these tests skip themselves.
+// usage and exit code 1 on a bad argument.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,7 +34,7 @@ RunResult run(const std::string& args) {
 
 bool bundled(const std::string& workload) {
   static const std::string list = run("list").out;
-  return list.find("  " + workload + " ") != std::string::npos;
+  return list.find("  " + workload + ": ") != std::string::npos;
 }
 
 struct Case {
@@ -52,7 +51,7 @@ class VmsimRun : public ::testing::TestWithParam<Case> {};
 
 TEST_P(VmsimRun, NativeRunEndsCleanlyWithTheExpectedChecksum) {
   const Case& c = GetParam();
-  if (!bundled(c.workload)) GTEST_SKIP() << "vmsim does not bundle '" << c.workload << "' yet";
+  ASSERT_TRUE(bundled(c.workload)) << "vmsim list does not show '" << c.workload << "'";
   const std::string json = (std::filesystem::temp_directory_path() /
                             ("vmsim-wl-" + std::to_string(::getpid()) + "-" + c.workload + ".json"))
                                .string();
@@ -86,7 +85,7 @@ INSTANTIATE_TEST_SUITE_P(Workloads, VmsimRun,
 TEST(VmsimRunUsage, BadArgumentPrintsUsageAndExits1) {
   for (const char* w : {"compute", "seqscan", "ptrchase", "pagefault", "forkexec", "cow", "ctxswitch", "mmapchurn",
                         "mix"}) {
-    if (!bundled(w)) GTEST_SKIP() << "vmsim does not bundle the workloads yet";
+    ASSERT_TRUE(bundled(w)) << "vmsim list does not show '" << w << "'";
     const std::string json = (std::filesystem::temp_directory_path() /
                               ("vmsim-wl-" + std::to_string(::getpid()) + "-usage.json"))
                                  .string();
