@@ -10,6 +10,8 @@ namespace {
 template <class Op> void each_additive(Counters& a, const Counters& b, Op op) {
   op(a.instructions, b.instructions);
   for (int i = 0; i < 32; ++i) op(a.guest_exceptions[i], b.guest_exceptions[i]);
+  op(a.external_interrupts, b.external_interrupts);
+  op(a.software_interrupts, b.software_interrupts);
   op(a.tlb_lookups, b.tlb_lookups);
   op(a.tlb_l1_misses, b.tlb_l1_misses);
   op(a.tlb_stlb_hits, b.tlb_stlb_hits);
@@ -76,6 +78,7 @@ nlohmann::json to_json(const Counters& c) {
       {"vmexits", {{"total", 0}, {"by_reason", nlohmann::json::object()}}},
       {"traps", nlohmann::json::object()},
       {"guest_exceptions", exc},
+      {"interrupts", {{"external", c.external_interrupts}, {"software", c.software_interrupts}}},
       {"tlb",
        {{"lookups", c.tlb_lookups},
         {"misses", c.tlb_misses},

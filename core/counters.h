@@ -14,6 +14,8 @@ namespace vmsim {
 struct Counters {
   uint64_t instructions = 0;
   uint64_t guest_exceptions[32] = {};  // by vector, as delivered to (or raised in) the guest
+  uint64_t external_interrupts = 0;    // delivered through the IDT (the APIC timer, IPIs)
+  uint64_t software_interrupts = 0;    // int n with n >= 32
 
   // TLB (DESIGN §5 `tlb`). lookups: every data access and every entry into a
   // code page; misses: lookups that missed every level and started a walk.

@@ -300,6 +300,8 @@ Counters Machine::total() const {
   const cpu::CpuStats& st = cpu_->stats();
   c.instructions = cpu_->instructions();
   for (int i = 0; i < 32; ++i) c.guest_exceptions[i] = st.exceptions[i];
+  c.external_interrupts = st.interrupts;
+  c.software_interrupts = st.software_interrupts;
   const TlbStats& t = cpu_->tlb().stats();
   c.tlb_lookups = st.data_lookups + st.fetch_lookups;
   c.tlb_l1_misses = t.l1_misses;
