@@ -153,7 +153,12 @@ int cmd_run(const RunArgs& a) {
   return 3;
 }
 
-int cmd_list(bool keys) try {
+int cmd_list(bool keys, bool names) try {
+  if (names) {
+    for (const BundledGuest& b : bundled_guests())
+      if (b.workload()) std::printf("%s\n", b.name.c_str());
+    return 0;
+  }
   if (keys) {
     for (const KeySpec& k : config_keys()) std::printf("%-22s default %-8s %s\n", k.name, k.default_value, k.doc);
     return 0;
@@ -196,9 +201,10 @@ int main(int argc, char** argv) {
   run->add_option("guest", ra.guest, "a bundled guest's name (vmsim list) or a path to an ELF64 image")->required();
   run->add_option("guest_args", ra.guest_args, "arguments for the guest, after --");
 
-  bool list_keys = false;
+  bool list_keys = false, list_names = false;
   CLI::App* list = app.add_subcommand("list", "list the bundled guests (or, with --keys, the configuration keys)");
   list->add_flag("--keys", list_keys, "list the configuration keys with their defaults");
+  list->add_flag("--names", list_names, "print only the workloads' names, one per line (for scripts)");
 
   try {
     app.parse(argc, argv);
@@ -214,7 +220,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*run) return cmd_run(ra);
-    if (*list) return cmd_list(list_keys);
+    if (*list) return cmd_list(list_keys, list_names);
   } catch (const std::exception& e) {
     // Never an abort: a bug in vmsim still ends with one clear line.
     std::fprintf(stderr, "vmsim: internal error: %s\n", e.what());
