@@ -43,6 +43,28 @@ const std::vector<KeySpec>& config_keys() {
        "PML4E cache entries (Intel publishes no sizes; van Schaik et al. 2017 measured a few)", 0, 4096},
       {"walk.pwc_pdpte", KeyType::Int, "4", "PDPTE cache entries (ibid.)", 0, 4096},
       {"walk.pwc_pde", KeyType::Int, "32", "PDE cache entries (ibid.: about 32 on Skylake-era cores)", 0, 4096},
+      {"vcpus", KeyType::Int, "1", "virtual CPUs (vmsim models one)", 1, 1},
+      {"vmx.vpid", KeyType::Bool, "true",
+       "VPID: TLB entries are tagged and survive VM exits and entries; false flushes the whole TLB "
+       "at every exit and entry (SDM Vol. 3C, 28.3.3.3)"},
+      {"ept.page_size", KeyType::Choice, "4k",
+       "the largest EPT mapping used where the RAM backing allows (4k, 2m, 1g)", 0, 0, {"4k", "2m", "1g"}},
+      {"ept.ad_bits", KeyType::Bool, "true", "EPT accessed and dirty flags (SDM Vol. 3C, 29.3.5)"},
+      {"walk.nested_tlb", KeyType::Bool, "true",
+       "a nested TLB caching guest-physical to host-physical translations of guest page-table pages "
+       "during two-dimensional walks (Bhargava et al., ASPLOS 2008)"},
+      {"shadow.unsync", KeyType::Bool, "false",
+       "leaf guest page tables may be written without traps and are resynced at INVLPG and CR3 writes "
+       "(KVM's unsync shadow pages)"},
+      {"shadow.prefetch", KeyType::Int, "8",
+       "neighbouring sptes filled per hidden fault when their guest entries have A=1 (KVM: 8)", 0, 511},
+      {"shadow.flood_threshold", KeyType::Int, "3",
+       "emulated writes to a shadowed non-leaf page without an intervening use that unshadow it "
+       "(KVM: 3); 0 never unshadows", 0, 1 << 20},
+      {"shadow.cached_roots", KeyType::Int, "4",
+       "shadow roots kept for reuse across CR3 switches (KVM: the current root and 3 previous)", 1, 4096},
+      {"shadow.audit", KeyType::Bool, "false",
+       "check the shadow invariants (DESIGN §8) after every exit; the first violation ends the run as a crash"},
   };
   return keys;
 }

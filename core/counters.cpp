@@ -28,6 +28,11 @@ template <class Op> void each_additive(Counters& a, const Counters& b, Op op) {
   op(a.walks.pwc_hits, b.walks.pwc_hits);
   op(a.walks.nested_tlb_hits, b.walks.nested_tlb_hits);
   for (unsigned i = 0; i <= WalkStats::kMaxRefs; ++i) op(a.walks.refs_histogram[i], b.walks.refs_histogram[i]);
+  op(a.vmx.exits, b.vmx.exits);
+  for (int i = 0; i < static_cast<int>(ExitReason::kMax); ++i) op(a.vmx.by_reason[i], b.vmx.by_reason[i]);
+  for (int i = 0; i < static_cast<int>(TrapKind::kCount); ++i) op(a.vmx.traps[i], b.vmx.traps[i]);
+  op(a.vmx.soft_walks, b.vmx.soft_walks);
+  op(a.vmx.soft_walk_refs, b.vmx.soft_walk_refs);
 }
 
 }  // namespace
@@ -71,12 +76,18 @@ nlohmann::json to_json(const Counters& c) {
   for (unsigned i = 0; i <= WalkStats::kMaxRefs; ++i)
     if (c.walks.refs_histogram[i]) hist[std::to_string(i)] = c.walks.refs_histogram[i];
 
+  // Every reason and kind appears, zero or not, so scripts can rely on them.
+  nlohmann::json reasons = nlohmann::json::object();
+  for (int i = 0; i < static_cast<int>(ExitReason::kMax); ++i)
+    if (const char* n = exit_reason_name(static_cast<ExitReason>(i))) reasons[n] = c.vmx.by_reason[i];
+  nlohmann::json traps = nlohmann::json::object();
+  for (int i = 0; i < static_cast<int>(TrapKind::kCount); ++i)
+    traps[trap_kind_name(static_cast<TrapKind>(i))] = c.vmx.traps[i];
   return {
       {"instructions", c.instructions},
-      // No hypervisor exists yet in any mode vmsim offers: shadow and EPT
-      // bring exits and traps.
-      {"vmexits", {{"total", 0}, {"by_reason", nlohmann::json::object()}}},
-      {"traps", nlohmann::json::object()},
+      {"vmexits", {{"total", c.vmx.exits}, {"by_reason", reasons}}},
+      {"traps", traps},
+      {"hypervisor_walks", {{"count", c.vmx.soft_walks}, {"refs", c.vmx.soft_walk_refs}}},
       {"guest_exceptions", exc},
       {"interrupts", {{"external", c.external_interrupts}, {"software", c.software_interrupts}}},
       {"tlb",

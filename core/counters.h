@@ -8,6 +8,7 @@
 
 #include "core/mmu.h"
 #include "core/tlb.h"
+#include "core/vmx.h"
 
 namespace vmsim {
 
@@ -29,6 +30,7 @@ struct Counters {
   uint64_t tlb_flushes_by_cause[static_cast<int>(FlushCause::kCount)] = {};
 
   WalkStats walks;
+  VmxStats vmx;  // exits, traps and the hypervisor's software walks
 
   // Peaks are not differences: in the ROI they are the peaks reached by the
   // end of the ROI.

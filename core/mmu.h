@@ -105,6 +105,14 @@ class Mmu {
     (void)ps, (void)type, (void)pcid, (void)va;
   }
   virtual void on_paging_mode_change(const PagingState& ps) { (void)ps; }
+  // The guest touched device memory at 'pa' through linear address 'la'
+  // (before the device sees it): a backend under a hypervisor counts the
+  // exit and the emulator's software walk of the guest's tables.
+  virtual void on_mmio_access(const PagingState& ps, uint64_t la, uint64_t pa) { (void)ps, (void)la, (void)pa; }
+
+  // Host frames holding the backend's own tables, at their peak.
+  virtual uint64_t shadow_pages_peak() const { return 0; }
+  virtual uint64_t ept_pages_peak() const { return 0; }
 
   const WalkStats& walks() const { return walks_; }
 

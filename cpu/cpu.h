@@ -208,6 +208,7 @@ class Cpu final : private TlbMirror {
   struct WriteSpan {
     uint8_t* host = nullptr;  // null: not memory (device memory or nothing)
     uint64_t pa = 0;
+    uint64_t la = 0;
     uint32_t len = 0;
     bool watch = false;
   };
@@ -227,8 +228,8 @@ class Cpu final : private TlbMirror {
   unsigned write_spans(uint64_t la, size_t n, WriteSpan out[2]);
   void write_to_spans(const WriteSpan* spans, unsigned count, const void* in);
   void read_from_spans(const WriteSpan* spans, unsigned count, void* out);
-  void mmio_copy_in(uint64_t pa, uint8_t* dst, size_t n);
-  void mmio_copy_out(uint64_t pa, const uint8_t* src, size_t n);
+  void mmio_copy_in(uint64_t la, uint64_t pa, uint8_t* dst, size_t n);
+  void mmio_copy_out(uint64_t la, uint64_t pa, const uint8_t* src, size_t n);
   void tlb_evicted(TlbSide side, const TlbEntry& e) override;
   void tlb_flushed() override;
 

@@ -11,31 +11,31 @@ namespace {
 // modelled: a ring-3 access with IOPL < 3 raises #GP(0).)
 // An access that passes is reported as an intercept, and may change what the
 // platform's devices report (a pending interrupt, the next timer event).
-void check_io_privilege(Cpu& c, Intercept what) {
+void check_io_privilege(Cpu& c, Intercept what, uint16_t port) {
   const unsigned iopl = (c.s.rflags & fl::IOPL) >> 12;
   if (c.s.cpl > iopl) raise(kGP, 0);
-  c.platform().intercept(what);
+  c.platform().intercept(what, port);
   c.platform_changed();
 }
 
 template <int S> struct In {
   static void imm(Cpu& c, const Insn& d) {
-    check_io_privilege(c, Intercept::IoIn);
+    check_io_privilege(c, Intercept::IoIn, static_cast<uint8_t>(d.imm));
     set<S>(c, off_of(RAX), static_cast<U<S>>(c.platform().io_in(static_cast<uint8_t>(d.imm), S)));
   }
   static void dx(Cpu& c, const Insn&) {
-    check_io_privilege(c, Intercept::IoIn);
+    check_io_privilege(c, Intercept::IoIn, get<2>(c, off_of(RDX)));
     set<S>(c, off_of(RAX), static_cast<U<S>>(c.platform().io_in(get<2>(c, off_of(RDX)), S)));
   }
 };
 
 template <int S> struct Out {
   static void imm(Cpu& c, const Insn& d) {
-    check_io_privilege(c, Intercept::IoOut);
+    check_io_privilege(c, Intercept::IoOut, static_cast<uint8_t>(d.imm));
     c.platform().io_out(static_cast<uint8_t>(d.imm), S, get<S>(c, off_of(RAX)));
   }
   static void dx(Cpu& c, const Insn&) {
-    check_io_privilege(c, Intercept::IoOut);
+    check_io_privilege(c, Intercept::IoOut, get<2>(c, off_of(RDX)));
     c.platform().io_out(get<2>(c, off_of(RDX)), S, get<S>(c, off_of(RAX)));
   }
 };

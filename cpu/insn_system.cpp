@@ -94,7 +94,7 @@ void write_cr3(Cpu& c, uint64_t v) {
 template <int S> struct MovCr {
   static void read(Cpu& c, const Insn& d) {
     require_cpl0(c, "mov from a control register");
-    c.platform().intercept(Intercept::CrRead);
+    c.platform().intercept(Intercept::CrRead, d.aux);
     uint64_t v = 0;
     switch (d.aux) {
       case 0: v = c.s.cr0; break;
@@ -107,7 +107,7 @@ template <int S> struct MovCr {
   }
   static void write(Cpu& c, const Insn& d) {
     require_cpl0(c, "mov to a control register");
-    c.platform().intercept(Intercept::CrWrite);
+    c.platform().intercept(Intercept::CrWrite, d.aux);
     const uint64_t v = get<S>(c, d.src);  // 32-bit modes: zero-extended
     switch (d.aux) {
       case 0: write_cr0(c, v); break;
@@ -127,7 +127,7 @@ template <int S> struct MovCr {
 template <bool Mem> void lmsw(Cpu& c, const Insn& d) {
   require_cpl0(c, "lmsw");
   const uint16_t v = Mem ? load<2>(c, ea(c, d)) : get<2>(c, d.dst);
-  c.platform().intercept(Intercept::CrWrite);
+  c.platform().intercept(Intercept::CrWrite, 0);
   write_cr0(c, (c.s.cr0 & ~uint64_t{0xE}) | (v & 0xF) | (c.s.cr0 & cr0_bit::PE));
 }
 
@@ -138,7 +138,7 @@ void smsw_m(Cpu& c, const Insn& d) { store<2>(c, ea(c, d), static_cast<uint16_t>
 
 void clts(Cpu& c, const Insn&) {
   require_cpl0(c, "clts");
-  c.platform().intercept(Intercept::CrWrite);
+  c.platform().intercept(Intercept::CrWrite, 0);
   c.set_cr0(c.s.cr0 & ~cr0_bit::TS);
 }
 
@@ -252,8 +252,8 @@ void hlt(Cpu& c, const Insn&) {
 
 void rdmsr(Cpu& c, const Insn&) {
   require_cpl0(c, "rdmsr");
-  c.platform().intercept(Intercept::Rdmsr);
   const uint32_t m = static_cast<uint32_t>(c.s.r[RCX]);
+  c.platform().intercept(Intercept::Rdmsr, m);
   uint64_t v = 0;
   if (!c.read_msr(m, v)) gp0(c, "rdmsr of the unknown MSR " + hex(m));
   c.s.r[RAX] = static_cast<uint32_t>(v);
@@ -261,8 +261,8 @@ void rdmsr(Cpu& c, const Insn&) {
 }
 void wrmsr(Cpu& c, const Insn&) {
   require_cpl0(c, "wrmsr");
-  c.platform().intercept(Intercept::Wrmsr);
   const uint32_t m = static_cast<uint32_t>(c.s.r[RCX]);
+  c.platform().intercept(Intercept::Wrmsr, m);
   const uint64_t v = (c.s.r[RDX] << 32) | static_cast<uint32_t>(c.s.r[RAX]);
   if (!c.write_msr(m, v)) gp0(c, "wrmsr of " + hex(v) + " to MSR " + hex(m) + " (unknown MSR or invalid value)");
 }

@@ -148,7 +148,7 @@ void Cpu::copy_from_guest(uint64_t la, void* out, size_t n) {
     WriteSpan where;
     const uint8_t* src = translate(la, Access::Read, &where);
     if (src) std::memcpy(dst, src, chunk);
-    else mmio_copy_in(where.pa, dst, chunk);
+    else mmio_copy_in(la, where.pa, dst, chunk);
     dst += chunk;
     la += chunk;
     n -= chunk;
@@ -156,23 +156,25 @@ void Cpu::copy_from_guest(uint64_t la, void* out, size_t n) {
 }
 
 // Device memory in pieces of at most 8 bytes, each naturally sized.
-void Cpu::mmio_copy_in(uint64_t pa, uint8_t* dst, size_t n) {
+void Cpu::mmio_copy_in(uint64_t la, uint64_t pa, uint8_t* dst, size_t n) {
   while (n) {
     const unsigned size = n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
-    const uint64_t v = platform_.mmio_read(pa, size);
+    const uint64_t v = platform_.mmio_read(la, pa, size);
     std::memcpy(dst, &v, size);
+    la += size;
     pa += size;
     dst += size;
     n -= size;
   }
 }
 
-void Cpu::mmio_copy_out(uint64_t pa, const uint8_t* src, size_t n) {
+void Cpu::mmio_copy_out(uint64_t la, uint64_t pa, const uint8_t* src, size_t n) {
   while (n) {
     const unsigned size = n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
     uint64_t v = 0;
     std::memcpy(&v, src, size);
-    platform_.mmio_write(pa, size, v);
+    platform_.mmio_write(la, pa, size, v);
+    la += size;
     pa += size;
     src += size;
     n -= size;
@@ -185,6 +187,7 @@ unsigned Cpu::write_spans(uint64_t la, size_t n, WriteSpan out[2]) {
     const size_t chunk = std::min<uint64_t>(n, kPageSize - (la & kPageMask));
     WriteSpan& sp = out[count++];
     sp.host = translate(la, Access::Write, &sp);
+    sp.la = la;
     sp.len = static_cast<uint32_t>(chunk);
     la += chunk;
     n -= chunk;
@@ -196,7 +199,7 @@ void Cpu::write_to_spans(const WriteSpan* spans, unsigned count, const void* in)
   const auto* src = static_cast<const uint8_t*>(in);
   for (unsigned i = 0; i < count; ++i) {
     if (spans[i].host) std::memcpy(spans[i].host, src, spans[i].len);
-    else mmio_copy_out(spans[i].pa, src, spans[i].len);
+    else mmio_copy_out(spans[i].la, spans[i].pa, src, spans[i].len);
     src += spans[i].len;
   }
   for (unsigned i = 0; i < count; ++i)
@@ -207,7 +210,7 @@ void Cpu::read_from_spans(const WriteSpan* spans, unsigned count, void* out) {
   auto* dst = static_cast<uint8_t*>(out);
   for (unsigned i = 0; i < count; ++i) {
     if (spans[i].host) std::memcpy(dst, spans[i].host, spans[i].len);
-    else mmio_copy_in(spans[i].pa, dst, spans[i].len);
+    else mmio_copy_in(spans[i].la, spans[i].pa, dst, spans[i].len);
     dst += spans[i].len;
   }
 }

@@ -19,9 +19,11 @@ class Platform {
   virtual void io_out(uint16_t port, uint8_t size, uint32_t value) = 0;
 
   // Physical addresses that are not RAM (the local APIC page): accesses of
-  // 1, 2, 4 or 8 bytes. Nothing there reads as all ones.
-  virtual uint64_t mmio_read(uint64_t pa, unsigned size) { (void)pa, (void)size; return ~0ull; }
-  virtual void mmio_write(uint64_t pa, unsigned size, uint64_t value) { (void)pa, (void)size, (void)value; }
+  // 1, 2, 4 or 8 bytes at linear address 'la'. Nothing there reads as all ones.
+  virtual uint64_t mmio_read(uint64_t la, uint64_t pa, unsigned size) { (void)la, (void)pa, (void)size; return ~0ull; }
+  virtual void mmio_write(uint64_t la, uint64_t pa, unsigned size, uint64_t value) {
+    (void)la, (void)pa, (void)size, (void)value;
+  }
 
   // MSRs the CPU does not implement itself (the local APIC's: APIC_BASE and
   // the x2APIC range). False: no such MSR, and the instruction raises #GP.
@@ -41,8 +43,10 @@ class Platform {
   virtual uint64_t next_event() { return ~0ull; }
   virtual void advance(uint64_t now) { (void)now; }
 
-  // An intercepted instruction was executed (see Intercept).
-  virtual void intercept(Intercept what) { (void)what; }
+  // An intercepted instruction was executed (see Intercept). 'detail' is
+  // the control-register number (CrRead/CrWrite), the MSR (Rdmsr/Wrmsr) or
+  // the port (IoIn/IoOut), else 0.
+  virtual void intercept(Intercept what, uint64_t detail = 0) { (void)what, (void)detail; }
 };
 
 // A platform with no devices: reads return all ones, writes vanish.

@@ -18,6 +18,7 @@
 #include "core/result.h"
 #include "cpu/insn_table.h"
 #include "tools/bundled.h"
+#include "vmm/backends.h"
 #include "vmm/machine.h"
 
 namespace {
@@ -58,7 +59,15 @@ int cmd_run(const RunArgs& a) {
   } catch (const ConfigError& e) {
     return usage_error(e.what());
   }
-  if (a.mmu != "native") return usage_error("unknown --mmu '" + a.mmu + "' (this build has: native)");
+  {
+    std::string names;
+    bool known = false;
+    for (const std::string& n : backend_names()) {
+      names += (names.empty() ? "" : ", ") + n;
+      known |= n == a.mmu;
+    }
+    if (!known) return usage_error("unknown --mmu '" + a.mmu + "' (this build has: " + names + ")");
+  }
 
   // GUEST is a bundled guest's name or a path to an image.
   std::string image_path = a.guest;
@@ -106,6 +115,7 @@ int cmd_run(const RunArgs& a) {
   try {
     Image image = read_image(image_path);
     MachineOptions mo;
+    mo.mmu = a.mmu;
     mo.console = a.quiet ? nullptr : stdout;
     mo.progress = ::isatty(2);
     m = std::make_unique<Machine>(config, mo);

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "core/native_mmu.h"
+#include "vmm/backends.h"
 #include "vmm/boot_info.h"
 
 namespace vmsim {
@@ -37,7 +37,8 @@ Machine::Machine(const Config& config, MachineOptions options)
     : config_(config),
       options_(options),
       host_(static_cast<uint64_t>(config.get_int("memory.host_mib")) * kMiB),
-      ram_(host_, static_cast<uint64_t>(config.get_int("memory.guest_mib")) * kMiB),
+      ram_(host_, static_cast<uint64_t>(config.get_int("memory.guest_mib")) * kMiB,
+           backend_ram_granule(options.mmu, config)),
       devices_(options.console, DeviceEvents{[this](uint32_t code) {
                                                exit_requested_ = true;
                                                exit_code_ = code;
@@ -47,8 +48,11 @@ Machine::Machine(const Config& config, MachineOptions options)
                                              [this] { on_roi_end(); }}) {
   if (ram_.bytes() > kApicBase) ram_.add_hole(Gpa(kApicBase), kPageSize);
   const TlbGeometry tlb = tlb_geometry(config);  // validates before anything runs
-  mmu_ = std::make_unique<NativeMmu>(ram_, config.get_bool("walk.pwc"), pwc_geometry(config));
+  if (backend_has_hypervisor(options.mmu)) vmx_ = std::make_unique<Vmx>(config.get_bool("vmx.vpid"));
+  mmu_ = make_backend(options.mmu, BackendContext{config_, ram_, host_, vmx_.get()});
+  if (!mmu_) throw std::invalid_argument("unknown MMU backend '" + options.mmu + "'");
   cpu_ = std::make_unique<cpu::Cpu>(*mmu_, ram_, static_cast<cpu::Platform&>(*this), tlb);
+  if (vmx_) vmx_->attach_tlb(&cpu_->tlb());
 }
 
 Machine::~Machine() = default;
@@ -252,7 +256,8 @@ void Machine::boot_multiboot(const Image& image, const std::string& cmdline, con
 
 // Device memory: only the local APIC page exists; other holes read as all
 // ones. The APIC's registers are 32 bits wide at 16-byte strides.
-uint64_t Machine::mmio_read(uint64_t pa, unsigned size) {
+uint64_t Machine::mmio_read(uint64_t la, uint64_t pa, unsigned size) {
+  mmu_->on_mmio_access(cpu_->paging_state(), la, pa);
   if (pa >= kApicBase && pa < kApicBase + kPageSize && size == 4) {
     sync_tpr_to_apic();
     return apic_.mmio_read(pa - kApicBase, now());
@@ -260,12 +265,64 @@ uint64_t Machine::mmio_read(uint64_t pa, unsigned size) {
   return ~0ull >> (64 - 8 * size);
 }
 
-void Machine::mmio_write(uint64_t pa, unsigned size, uint64_t value) {
+void Machine::mmio_write(uint64_t la, uint64_t pa, unsigned size, uint64_t value) {
+  mmu_->on_mmio_access(cpu_->paging_state(), la, pa);
   if (pa >= kApicBase && pa < kApicBase + kPageSize && size == 4) {
     sync_tpr_to_apic();
     apic_.mmio_write(pa - kApicBase, static_cast<uint32_t>(value), now());
     sync_tpr_from_apic();
     cpu_->platform_changed();  // an EOI or a self IPI may make an interrupt deliverable
+  }
+}
+
+void Machine::acknowledge_interrupt(uint8_t vector) {
+  // Under a hypervisor an interrupt for the guest arrives by an exit (the
+  // emulated APIC's timer fires on the host) and is injected at entry.
+  if (vmx_) vmx_->exit(ExitReason::ExternalInterrupt);
+  apic_.acknowledge(vector);
+}
+
+namespace {
+// MSRs a KVM-style hypervisor passes through with its MSR bitmap; every
+// other rdmsr/wrmsr exits.
+bool msr_passthrough(uint64_t msr) {
+  return msr == 0xC0000100 || msr == 0xC0000101 || msr == 0xC0000102 || msr == 0xC0000103;  // FS/GS/KERNEL_GS_BASE, TSC_AUX
+}
+}  // namespace
+
+// Which intercepted instructions exit under a hypervisor (documented in
+// docs/ARCHITECTURE.md). CR3 writes, INVLPG and page faults are the MMU
+// backend's to count (as traps), never here.
+void Machine::intercept(cpu::Intercept what, uint64_t detail) {
+  if (!vmx_) return;
+  using cpu::Intercept;
+  const bool shadow = options_.mmu == "shadow";
+  switch (what) {
+    case Intercept::Cpuid: vmx_->exit(ExitReason::Cpuid); break;
+    case Intercept::Hlt: vmx_->exit(ExitReason::Hlt); break;
+    case Intercept::Vmcall: vmx_->exit(ExitReason::Vmcall); break;
+    case Intercept::IoIn:
+    case Intercept::IoOut:
+      if (detail != kSimControlPort) vmx_->exit(ExitReason::IoInstruction);  // simulator control is outside the model
+      break;
+    case Intercept::Rdmsr:
+      if (!msr_passthrough(detail)) vmx_->exit(ExitReason::MsrRead);
+      break;
+    case Intercept::Wrmsr:
+      if (!msr_passthrough(detail)) vmx_->exit(ExitReason::MsrWrite);
+      break;
+    case Intercept::CrWrite:
+      if (detail == 0 || detail == 4) vmx_->exit(ExitReason::CrAccess);  // CR0/CR4 guest/host masks
+      break;
+    case Intercept::CrRead:
+      if (shadow && detail == 3) vmx_->exit(ExitReason::CrAccess);  // CR3-store exiting
+      break;
+    case Intercept::Invpcid:
+      if (shadow) vmx_->exit(ExitReason::Invpcid);
+      break;
+    case Intercept::Invlpg:
+    case Intercept::Rdtsc:  // TSC offsetting, no RDTSC exiting
+      break;
   }
 }
 
@@ -313,6 +370,9 @@ Counters Machine::total() const {
   for (int i = 0; i < static_cast<int>(FlushCause::kCount); ++i) c.tlb_flushes_by_cause[i] = t.by_cause[i];
   c.walks = mmu_->walks();
   c.host_frames_peak = host_.frames_peak();
+  c.shadow_pages_peak = mmu_->shadow_pages_peak();
+  c.ept_pages_peak = mmu_->ept_pages_peak();
+  if (vmx_) c.vmx = vmx_->stats();
   return c;
 }
 

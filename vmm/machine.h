@@ -15,6 +15,7 @@
 #include "core/guest_ram.h"
 #include "core/host_memory.h"
 #include "core/mmu.h"
+#include "core/vmx.h"
 #include "cpu/cpu.h"
 #include "vmm/apic.h"
 #include "vmm/devices.h"
@@ -33,6 +34,7 @@ struct RunOutcome {
 };
 
 struct MachineOptions {
+  std::string mmu = "native";   // the backend (vmm/backends.h)
   std::FILE* console = stdout;  // where guest console output goes; nullptr: quiet
   bool progress = false;        // show progress on stderr during long runs
 };
@@ -75,12 +77,13 @@ class Machine final : private cpu::Platform {
   void io_out(uint16_t port, uint8_t size, uint32_t value) override {
     devices_.out(port, size, value);
   }
-  uint64_t mmio_read(uint64_t pa, unsigned size) override;
-  void mmio_write(uint64_t pa, unsigned size, uint64_t value) override;
+  uint64_t mmio_read(uint64_t la, uint64_t pa, unsigned size) override;
+  void mmio_write(uint64_t la, uint64_t pa, unsigned size, uint64_t value) override;
+  void intercept(cpu::Intercept what, uint64_t detail) override;
   bool rdmsr(uint32_t msr, uint64_t& value) override;
   bool wrmsr(uint32_t msr, uint64_t value) override;
   int pending_interrupt() override;
-  void acknowledge_interrupt(uint8_t vector) override { apic_.acknowledge(vector); }
+  void acknowledge_interrupt(uint8_t vector) override;
   uint64_t next_event() override { return apic_.next_event(); }
   void advance(uint64_t t) override { apic_.advance(t); }
   // Device time: retired instructions plus the ticks spent halted.
@@ -99,6 +102,7 @@ class Machine final : private cpu::Platform {
   MachineOptions options_;
   HostMemory host_;
   GuestRam ram_;
+  std::unique_ptr<Vmx> vmx_;  // the hypervisor, when the backend has one
   std::unique_ptr<Mmu> mmu_;
   std::unique_ptr<cpu::Cpu> cpu_;
   PortDevices devices_;

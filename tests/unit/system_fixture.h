@@ -100,7 +100,7 @@ class MockPlatform : public Platform {
       schedule.erase(schedule.begin());
     }
   }
-  void intercept(Intercept what) override { intercepts.push_back(what); }
+  void intercept(Intercept what, uint64_t) override { intercepts.push_back(what); }
 };
 
 struct SysMachine {
