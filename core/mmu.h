@@ -3,6 +3,7 @@
 // knows which backend is behind it.
 #pragma once
 #include <cstdint>
+#include <stdexcept>
 
 #include "core/types.h"
 
@@ -74,6 +75,13 @@ struct WalkStats {
     mem_refs += guest + ept;
     ++refs_histogram[guest + ept < kMaxRefs ? guest + ept : kMaxRefs];
   }
+};
+
+// A backend's own consistency check failed (e.g. the shadow audit): the
+// machine ends the run as `crash` with this message (DESIGN §8).
+class MmuFatal : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 class Mmu {

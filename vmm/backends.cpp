@@ -1,11 +1,12 @@
 #include "vmm/backends.h"
 
 #include "core/native_mmu.h"
+#include "mmu_shadow/shadow_mmu.h"
 
 namespace vmsim {
 
 const std::vector<std::string>& backend_names() {
-  static const std::vector<std::string> names = {"native"};
+  static const std::vector<std::string> names = {"native", "shadow"};
   return names;
 }
 
@@ -20,6 +21,15 @@ PageSize backend_ram_granule(const std::string& name, const Config& config) {
 std::unique_ptr<Mmu> make_backend(const std::string& name, const BackendContext& ctx) {
   if (name == "native")
     return std::make_unique<NativeMmu>(ctx.ram, ctx.config.get_bool("walk.pwc"), pwc_geometry(ctx.config));
+  if (name == "shadow") {
+    ShadowOptions o;
+    o.unsync = ctx.config.get_bool("shadow.unsync");
+    o.prefetch = static_cast<unsigned>(ctx.config.get_int("shadow.prefetch"));
+    o.flood_threshold = static_cast<unsigned>(ctx.config.get_int("shadow.flood_threshold"));
+    o.cached_roots = static_cast<unsigned>(ctx.config.get_int("shadow.cached_roots"));
+    o.audit = ctx.config.get_bool("shadow.audit");
+    return std::make_unique<ShadowMmu>(*ctx.vmx, ctx.ram, ctx.host, o);
+  }
   return nullptr;
 }
 

@@ -411,6 +411,10 @@ RunOutcome Machine::run(uint64_t max_instructions) {
       out.message = "the host frame pool is exhausted (memory.host_mib=" +
                     std::to_string(config_.get_int("memory.host_mib")) + ")";
       break;
+    } catch (const MmuFatal& e) {
+      out.end = GuestEnd::Crash;
+      out.message = e.what();
+      break;
     }
     if (r.reason == cpu::StopReason::Requested && exit_requested_) {
       out.end = GuestEnd::Clean;
