@@ -46,6 +46,8 @@ entry_mb64:
 _start64:
         cli
         mov     $2, %edi                /* proto 2: direct ELF64 */
+        mov     $0x20, %eax             /* CR4 = PAE only, as after _start32 */
+        mov     %rax, %cr4
         mov     $boot_pml4, %eax
         mov     %rax, %cr3
         mov     $0xC0000080, %ecx
@@ -211,12 +213,24 @@ syscall_entry:                          /* RCX = user RIP, R11 = user RFLAGS */
         je      3f
         mov     %rsp, g_user_rsp(%rip)
         mov     g_syscall_stack(%rip), %rsp
-        push    %rcx
+        push    %rcx                    /* what C may clobber, but not the caller */
         push    %r11
+        push    %rdi
+        push    %rsi
+        push    %rdx
+        push    %r8
+        push    %r9
+        push    %r10
         mov     %rsi, %rdx              /* a1 */
         mov     %rdi, %rsi              /* a0 */
         mov     %rax, %rdi              /* number */
         call    guest_syscall
+        pop     %r10
+        pop     %r9
+        pop     %r8
+        pop     %rdx
+        pop     %rsi
+        pop     %rdi
         pop     %r11
         pop     %rcx
         mov     g_user_rsp(%rip), %rsp
