@@ -123,12 +123,13 @@ std::string hex(uint64_t v) {
 // shadow page mirrors is mapped read-only.
 std::string ShadowMmu::audit() const {
   for (const auto& [key, sp] : pages_) {
-    const std::string where = "shadow page gfn " + hex(sp->gfn) + " level " + std::to_string(sp->role.level) +
-                              (sp->role.direct ? " (direct)" : "");
     for (unsigned i = 0; i < 512; ++i) {
       const uint64_t e = sp->spt[i];
       if (!e) continue;
-      const std::string at = where + " index " + std::to_string(i) + ": ";
+      auto at = [&] {  // only built for a violation
+        return "shadow page gfn " + hex(sp->gfn) + " level " + std::to_string(sp->role.level) +
+               (sp->role.direct ? " (direct)" : "") + " index " + std::to_string(i) + ": ";
+      };
       uint64_t target = 0;  // guest frame the leaf should map
       uint8_t rights = sp->role.access;
       bool dirty = true;
@@ -137,7 +138,7 @@ std::string ShadowMmu::audit() const {
       } else if (!sp->unsync) {
         const uint64_t g = guest_entry(sp->gfn, i);
         if (!(g & pg::kP) || !(g & pg::kA) || pg::reserved_bits(g, sp->role.level, sp->role.nxe))
-          return at + "spte " + hex(e) + " for guest entry " + hex(g) + " (not present, not accessed or reserved)";
+          return at() + "spte " + hex(e) + " for guest entry " + hex(g) + " (not present, not accessed or reserved)";
         target = (g & pg::kAddrMask) >> kPageShift;
         rights = combine(sp->role.access, g, sp->role.nxe);
         dirty = g & pg::kD;
@@ -149,29 +150,29 @@ std::string ShadowMmu::audit() const {
               large && !(g & pg::kD) ? static_cast<uint8_t>(rights & ~pg::kRightW) : rights;
           if (c->gfn != want || c->role.access != want_access || c->role.direct != large ||
               c->role.level + 1 != sp->role.level)
-            return at + "links shadow page gfn " + hex(c->gfn) + " for guest entry " + hex(g);
+            return at() + "links shadow page gfn " + hex(c->gfn) + " for guest entry " + hex(g);
         }
       } else {
         continue;  // unsynced: may be stale until the next resync
       }
       if (sp->child[i]) {
         if ((e & pg::kAddrMask) != sp->child[i]->hfn.value << kPageShift)
-          return at + "non-leaf spte " + hex(e) + " does not point at its child";
+          return at() + "non-leaf spte " + hex(e) + " does not point at its child";
         continue;
       }
-      if (sp->role.level != 1) return at + "present spte " + hex(e) + " without a child above level 1";
+      if (sp->role.level != 1) return at() + "present spte " + hex(e) + " without a child above level 1";
       if (e & kSpteMmio) {
-        if (ram_.is_ram(Gfn(target))) return at + "MMIO spte for RAM frame " + hex(target);
+        if (ram_.is_ram(Gfn(target))) return at() + "MMIO spte for RAM frame " + hex(target);
         continue;
       }
       const uint64_t hfn = (e & pg::kAddrMask) >> kPageShift;
       if (hfn >= gfn_of_hfn_.size() || gfn_of_hfn_[hfn] != target)
-        return at + "spte " + hex(e) + " does not map guest frame " + hex(target);
+        return at() + "spte " + hex(e) + " does not map guest frame " + hex(target);
       if (((e & pg::kUS) != 0) != ((rights & pg::kRightU) != 0) || ((e & pg::kNX) != 0) != ((rights & pg::kRightNx) != 0))
-        return at + "spte " + hex(e) + " rights differ from the guest's";
+        return at() + "spte " + hex(e) + " rights differ from the guest's";
       if (e & pg::kRW) {
-        if (!(rights & pg::kRightW) || !dirty) return at + "spte " + hex(e) + " writable beyond the guest's rights or D";
-        if (write_protected(target)) return at + "spte " + hex(e) + " writable over shadowed guest table " + hex(target);
+        if (!(rights & pg::kRightW) || !dirty) return at() + "spte " + hex(e) + " writable beyond the guest's rights or D";
+        if (write_protected(target)) return at() + "spte " + hex(e) + " writable over shadowed guest table " + hex(target);
       }
     }
   }
