@@ -83,7 +83,7 @@ bool ShadowMmu::paging_off_translate(const AccessRequest& req, Translation& out)
   const bool wp = ram && write_protected(gpa >> kPageShift);
   out = Translation{Gva(gpa), PageSize::k4K, ram ? hpa : gpa, ram ? host_.frame_ptr(Hfn(hpa >> kPageShift)) : nullptr,
                     !wp, true, false, false, !wp, wp && req.kind == Access::Write};
-  if (ram && !wp) note_handout(gpa >> kPageShift, gpa, 0);
+  if (ram && !wp) note_handout(gpa >> kPageShift, gpa, 0, false);
   return true;
 }
 
@@ -100,7 +100,7 @@ void ShadowMmu::fill_translation(const PagingState& ps, uint64_t va, uint64_t sp
   out.global = (spte & pg::kG) && ps.pge();
   out.dirty = out.writable;
   out.watch_writes = false;
-  if (out.writable && !mmio) note_handout(gfn_of_hfn_[pa >> kPageShift], va & ~kPageMask, ps.pcid());
+  if (out.writable && !mmio) note_handout(gfn_of_hfn_[pa >> kPageShift], va & ~kPageMask, ps.pcid(), out.global);
 }
 
 bool ShadowMmu::translate(const PagingState& ps, const AccessRequest& req, Translation& out, PageFault& fault) {
@@ -154,7 +154,7 @@ bool ShadowMmu::handle_miss(const PagingState& ps, const AccessRequest& req, con
     // (never cached in the spte, which user accesses share).
     out.dirty = !protect;
     out.watch_writes = protect;
-    if (!protect) note_handout(gfn, va & ~kPageMask, ps.pcid());
+    if (!protect) note_handout(gfn, va & ~kPageMask, ps.pcid(), out.global);
   }
   return true;
 }
@@ -278,6 +278,7 @@ void ShadowMmu::on_mmio_access(const PagingState& ps, uint64_t, uint64_t) {
 
 void ShadowMmu::on_cr3_load(const PagingState& ps, bool flushed) {
   vmx_.trap(TrapKind::ShadowCr3Switch, ExitReason::CrAccess);
+  if (flushed) ++pcid_epoch_[ps.pcid()];
   if (flushed && opt_.unsync) resync_all(ExitReason::CrAccess);
   root_ = nullptr;
   if (ps.paging()) root_for(ps);
@@ -297,6 +298,9 @@ void ShadowMmu::on_invlpg(const PagingState& ps, uint64_t va) {
 
 void ShadowMmu::on_invpcid(const PagingState& ps, unsigned type, uint16_t pcid, uint64_t va) {
   // The exit is counted by the machine's intercept policy.
+  if (type == 1) ++pcid_epoch_[pcid];
+  if (type == 2) ++all_epoch_;
+  if (type == 3) ++nonglobal_epoch_;
   if (opt_.unsync) resync_all(ExitReason::Invpcid);
   if (type == 0 && ps.paging() && pcid == ps.pcid()) {
     ShadowPage* sp = root_for(ps);
@@ -307,6 +311,7 @@ void ShadowMmu::on_invpcid(const PagingState& ps, unsigned type, uint16_t pcid, 
 }
 
 void ShadowMmu::on_paging_mode_change(const PagingState&) {
+  ++all_epoch_;  // the CPU flushed the whole TLB of this VPID
   // The role follows CR0.WP, EFER.NXE and CR4.SMEP: the next walk picks the
   // root for the new state.
   root_ = nullptr;

@@ -57,9 +57,13 @@ class ShadowMmu final : public Mmu {
     uint64_t spte = 0;                 // the leaf spte (present or MMIO)
     bool permitted = false;
   };
+  // A writable translation given to the TLB, and the flush epochs it was
+  // given in: a later guest flush that covers it makes it harmless.
   struct Handout {
     uint64_t va;
     uint16_t pcid;
+    bool global;
+    uint32_t all_epoch, pcid_epoch, nonglobal_epoch;
   };
 
   // The walk the CPU makes over the shadow tables (counted as hardware refs).
@@ -86,7 +90,8 @@ class ShadowMmu final : public Mmu {
   void write_protect(uint64_t gfn);
   void rmap_add(uint64_t gfn, ShadowPage* sp, unsigned index);
   void rmap_remove(uint64_t gfn, ShadowPage* sp, unsigned index);
-  void note_handout(uint64_t gfn, uint64_t va, uint16_t pcid);
+  void note_handout(uint64_t gfn, uint64_t va, uint16_t pcid, bool global);
+  bool live(const Handout& h) const;
   bool host_frame(uint64_t gfn, uint64_t& hpa);
   uint64_t guest_entry(uint64_t gfn, unsigned index) const;
   void guest_table_written(ShadowPage* sp, unsigned first, unsigned last);
@@ -106,6 +111,9 @@ class ShadowMmu final : public Mmu {
   std::unordered_map<uint64_t, std::vector<SptePtr>> rmap_;        // leaf sptes per guest frame
   std::unordered_map<uint64_t, std::vector<Handout>> handouts_;    // writable translations given out
   std::vector<uint32_t> gfn_of_hfn_;                               // RAM host frame -> guest frame
+  std::vector<uint32_t> pcid_epoch_ = std::vector<uint32_t>(4096);  // bumped by each guest flush of a PCID
+  uint32_t all_epoch_ = 0;        // ... of everything
+  uint32_t nonglobal_epoch_ = 0;  // ... of every non-global entry
   std::vector<ShadowPage*> roots_;                                 // cached roots, most recent first
   std::vector<ShadowPage*> unsync_;
   std::vector<ShadowPage*> graveyard_;  // zapped pages, freed after the exit

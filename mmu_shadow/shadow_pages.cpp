@@ -125,8 +125,13 @@ void ShadowMmu::write_protect(uint64_t gfn) {
   if (tlb_ && vmx_.vpid_enabled()) {
     const uint16_t vpid = vmx_.guest_vpid();
     for (const Handout& o : h->second) {
-      if (o.va == kAllPages) tlb_->flush_vpid(vpid, FlushCause::ShadowZap);
-      else tlb_->flush_page(vpid, o.pcid, o.va, /*include_global=*/true, FlushCause::ShadowZap);
+      if (!live(o)) continue;
+      if (o.va == kAllPages) {
+        tlb_->flush_vpid(vpid, FlushCause::ShadowZap);
+        ++all_epoch_;
+        break;
+      }
+      tlb_->flush_page(vpid, o.pcid, o.va, /*include_global=*/true, FlushCause::ShadowZap);
     }
   }
   handouts_.erase(h);
@@ -145,13 +150,29 @@ void ShadowMmu::rmap_remove(uint64_t gfn, ShadowPage* sp, unsigned index) {
 
 // A translation that lets writes through was given to the TLB: remember
 // where, so that write-protecting the frame later can drop exactly it.
-void ShadowMmu::note_handout(uint64_t gfn, uint64_t va, uint16_t pcid) {
+void ShadowMmu::note_handout(uint64_t gfn, uint64_t va, uint16_t pcid, bool global) {
   if (!vmx_.vpid_enabled()) return;
   std::vector<Handout>& v = handouts_[gfn];
-  for (const Handout& o : v)
-    if ((o.va == va && o.pcid == pcid) || o.va == kAllPages) return;
-  if (v.size() >= 8) v.assign(1, Handout{kAllPages, 0});
-  else v.push_back(Handout{va, pcid});
+  const Handout now{va, pcid, global, all_epoch_, pcid_epoch_[pcid], nonglobal_epoch_};
+  for (Handout& o : v) {
+    if (o.va == kAllPages && live(o)) return;
+    if (o.va == va && o.pcid == pcid) {
+      o = now;
+      return;
+    }
+  }
+  std::erase_if(v, [&](const Handout& o) { return !live(o); });
+  if (v.size() >= 8) v.assign(1, Handout{kAllPages, 0, true, all_epoch_, 0, 0});
+  else v.push_back(now);
+}
+
+// Whether the TLB may still hold the translation: no guest flush since
+// covered it (SDM 4.10.4.1: a flushing CR3 load drops its PCID's non-global
+// entries; INVPCID types 1-3; the paging-mode changes drop everything).
+bool ShadowMmu::live(const Handout& h) const {
+  if (h.all_epoch != all_epoch_) return false;
+  if (h.global) return true;
+  return h.pcid_epoch == pcid_epoch_[h.pcid] && h.nonglobal_epoch == nonglobal_epoch_;
 }
 
 }  // namespace vmsim
