@@ -18,7 +18,7 @@ constexpr uint32_t kNoGfn = ~0u;
 }
 
 ShadowMmu::ShadowMmu(Vmx& vmx, GuestRam& ram, HostMemory& host, const ShadowOptions& opt)
-    : vmx_(vmx), ram_(ram), host_(host), opt_(opt), gfn_of_hfn_(host.frames_total(), kNoGfn) {}
+    : vmx_(vmx), ram_(ram), host_(host), opt_(opt), handouts_(ram.bytes() >> kPageShift), gfn_of_hfn_(host.frames_total(), kNoGfn) {}
 
 ShadowMmu::~ShadowMmu() {
   for (auto& [key, sp] : pages_) delete sp;

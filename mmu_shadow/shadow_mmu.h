@@ -109,7 +109,7 @@ class ShadowMmu final : public Mmu {
   std::unordered_map<uint64_t, ShadowPage*> pages_;                // by page_key(gfn, role)
   std::unordered_map<uint64_t, std::vector<ShadowPage*>> by_gfn_;  // non-direct pages per guest table
   std::unordered_map<uint64_t, std::vector<SptePtr>> rmap_;        // leaf sptes per guest frame
-  std::unordered_map<uint64_t, std::vector<Handout>> handouts_;    // writable translations given out
+  std::vector<std::vector<Handout>> handouts_;                     // per guest frame: writable translations given out
   std::vector<uint32_t> gfn_of_hfn_;                               // RAM host frame -> guest frame
   std::vector<uint32_t> pcid_epoch_ = std::vector<uint32_t>(4096);  // bumped by each guest flush of a PCID
   uint32_t all_epoch_ = 0;        // ... of everything

@@ -120,11 +120,11 @@ bool ShadowMmu::write_protected(uint64_t gfn) const {
 void ShadowMmu::write_protect(uint64_t gfn) {
   if (auto it = rmap_.find(gfn); it != rmap_.end())
     for (const SptePtr& s : it->second) s.sp->spt[s.index] &= ~pg::kRW;
-  auto h = handouts_.find(gfn);
-  if (h == handouts_.end()) return;
+  if (gfn >= handouts_.size() || handouts_[gfn].empty()) return;
+  std::vector<Handout>& h = handouts_[gfn];
   if (tlb_ && vmx_.vpid_enabled()) {
     const uint16_t vpid = vmx_.guest_vpid();
-    for (const Handout& o : h->second) {
+    for (const Handout& o : h) {
       if (!live(o)) continue;
       if (o.va == kAllPages) {
         tlb_->flush_vpid(vpid, FlushCause::ShadowZap);
@@ -134,7 +134,7 @@ void ShadowMmu::write_protect(uint64_t gfn) {
       tlb_->flush_page(vpid, o.pcid, o.va, /*include_global=*/true, FlushCause::ShadowZap);
     }
   }
-  handouts_.erase(h);
+  h.clear();
 }
 
 void ShadowMmu::rmap_add(uint64_t gfn, ShadowPage* sp, unsigned index) {
@@ -151,7 +151,7 @@ void ShadowMmu::rmap_remove(uint64_t gfn, ShadowPage* sp, unsigned index) {
 // A translation that lets writes through was given to the TLB: remember
 // where, so that write-protecting the frame later can drop exactly it.
 void ShadowMmu::note_handout(uint64_t gfn, uint64_t va, uint16_t pcid, bool global) {
-  if (!vmx_.vpid_enabled()) return;
+  if (!vmx_.vpid_enabled() || gfn >= handouts_.size()) return;
   std::vector<Handout>& v = handouts_[gfn];
   const Handout now{va, pcid, global, all_epoch_, pcid_epoch_[pcid], nonglobal_epoch_};
   for (Handout& o : v) {
