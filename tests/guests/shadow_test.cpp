@@ -24,7 +24,7 @@ uint64_t flushes(const GuestRun& r, const char* cause) {
 constexpr uint64_t K = 16, N = 12, S = 10;  // as in shadow_fill.c, shadow_ptwrite.c, shadow_cr3.c
 
 TEST(Shadow, GuestsPassNativelyToo) {
-  for (const char* g : {"shadow_fill", "shadow_ptwrite", "shadow_cr3"}) {
+  for (const char* g : {"shadow_fill", "shadow_ptwrite", "shadow_cr3", "shadow_flood"}) {
     const GuestRun r = run(g, "native");
     EXPECT_TRUE(r.passed()) << g << ": " << r.describe();
     EXPECT_EQ(r.roi.vmx.exits, 0u) << g;
@@ -95,6 +95,20 @@ TEST(Shadow, OneCachedRootRefillsAfterEverySwitch) {
   EXPECT_GE(trap(r, "shadow_hidden_fault"), S);  // at least the page read after each switch
 }
 
+TEST(Shadow, AFloodedNonLeafTableIsUnshadowedAtTheThreshold) {
+  const GuestRun r = run("shadow_flood", "shadow");
+  ASSERT_TRUE(r.passed()) << r.describe();
+  EXPECT_EQ(trap(r, "shadow_pt_write"), 2u) << r.roi_json["traps"].dump();
+  EXPECT_EQ(trap(r, "shadow_unshadow"), 1u);  // the third write
+  EXPECT_EQ(r.roi_json["vmexits"]["total"].get<uint64_t>(), 3u);
+  const GuestRun off = run("shadow_flood", "shadow", {"shadow.flood_threshold=0"});
+  ASSERT_TRUE(off.passed()) << off.describe();
+  EXPECT_EQ(trap(off, "shadow_pt_write"), 3u);
+  EXPECT_EQ(trap(off, "shadow_unshadow"), 0u);
+  EXPECT_GT(off.total_json["traps"]["shadow_pt_write"].get<uint64_t>(),
+            r.total_json["traps"]["shadow_pt_write"].get<uint64_t>() + 4);  // the later writes kept trapping
+}
+
 // Every #PF the guest takes under shadow is a true fault the hypervisor
 // injected, with the error code and CR2 native gives (pfmatrix.c checks
 // them from inside).
@@ -109,7 +123,7 @@ TEST(Shadow, InjectedPageFaultsAreExactlyTheGuestsFaults) {
 }
 
 TEST(Shadow, AuditHoldsOnEveryDirectedGuest) {
-  for (const char* g : {"shadow_fill", "shadow_ptwrite", "shadow_cr3", "pfmatrix", "tlbflush", "smc"})
+  for (const char* g : {"shadow_fill", "shadow_ptwrite", "shadow_cr3", "shadow_flood", "pfmatrix", "tlbflush", "smc"})
     for (const char* unsync : {"shadow.unsync=false", "shadow.unsync=true"}) {
       const GuestRun r = run(g, "shadow", {"shadow.audit=true", unsync});
       EXPECT_TRUE(r.passed()) << g << " " << unsync << ": " << r.describe();
