@@ -139,7 +139,16 @@ bool ShadowMmu::handle_miss(const PagingState& ps, const AccessRequest& req, con
   // A write to a write-protected guest table whose spte is in place faults
   // again on retry: that exit emulates the write (on_watched_write counts it).
   if (!(write && leaf_present && write_protected(gfn))) {
-    const TrapKind kind = write && leaf_present ? TrapKind::ShadowDirty : TrapKind::ShadowHiddenFault;
+    // A write through a read-only leaf is the D-bit trap when the guest
+    // entry the spte was built from was clean; otherwise the spte was only
+    // read-only while its frame was a guest table, and this is a refill.
+    bool was_clean = false;
+    if (write && leaf_present) {
+      const ShadowPage* lt = hw.leaf_table;
+      was_clean = lt->role.direct ? !(lt->role.access & pg::kRightW)
+                                  : !(lt->gpte[pg::index_at(va, 1)] & pg::kD);
+    }
+    const TrapKind kind = was_clean ? TrapKind::ShadowDirty : TrapKind::ShadowHiddenFault;
     vmx_.trap(kind, ExitReason::ExceptionNmi);
     install_path(ps, va);
     walks_.record(4, 0);  // the retry is a new walk, now over a complete path

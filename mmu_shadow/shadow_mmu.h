@@ -98,6 +98,7 @@ class ShadowMmu final : public Mmu {
 
   // Unsync (shadow.unsync) and the audit.
   bool try_unsync(uint64_t gfn);
+  void restore_write(uint64_t gfn);
   void resync_all(ExitReason reason);
   void resync(ShadowPage* sp);
   void after_exit();

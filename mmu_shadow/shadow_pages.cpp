@@ -89,7 +89,10 @@ void ShadowMmu::zap_page(ShadowPage* sp) {
   if (!sp->role.direct) {
     auto it = by_gfn_.find(sp->gfn);
     erase_one(it->second, sp);
-    if (it->second.empty()) by_gfn_.erase(it);
+    if (it->second.empty()) {
+      by_gfn_.erase(it);
+      restore_write(sp->gfn);
+    }
   }
   if (sp->unsync) erase_one(unsync_, sp);
   if (sp->root_pins) {

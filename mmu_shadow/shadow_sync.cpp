@@ -66,19 +66,25 @@ bool ShadowMmu::try_unsync(uint64_t gfn) {
       sp->unsync = true;
       unsync_.push_back(sp);
     }
-  // The frame's own mappings regain the write right they had before it was
-  // a guest table (a clean guest page stays read-only for its D trap).
-  if (auto r = rmap_.find(gfn); r != rmap_.end())
-    for (const SptePtr& s : r->second) {
-      const ShadowPage* sp = s.sp;
-      bool w = sp->role.access & pg::kRightW;
-      if (!sp->role.direct) {
-        const uint64_t g = sp->gpte[s.index];
-        w = (combine(sp->role.access, g, sp->role.nxe) & pg::kRightW) && (g & pg::kD);
-      }
-      if (w) s.sp->spt[s.index] |= pg::kRW;
-    }
+  restore_write(gfn);
   return true;
+}
+
+// A frame that stopped being write-protected: its own mappings regain the
+// write right they had before it was a guest table (a clean guest page
+// stays read-only for its D trap), so its next writes do not exit.
+void ShadowMmu::restore_write(uint64_t gfn) {
+  auto r = rmap_.find(gfn);
+  if (r == rmap_.end()) return;
+  for (const SptePtr& s : r->second) {
+    const ShadowPage* sp = s.sp;
+    bool w = sp->role.access & pg::kRightW;
+    if (!sp->role.direct) {
+      const uint64_t g = sp->gpte[s.index];
+      w = (combine(sp->role.access, g, sp->role.nxe) & pg::kRightW) && (g & pg::kD);
+    }
+    if (w) s.sp->spt[s.index] |= pg::kRW;
+  }
 }
 
 // A resync point (INVLPG, a flushing CR3 write, INVPCID): every unsynced
