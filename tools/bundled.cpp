@@ -39,9 +39,18 @@ std::vector<BundledGuest> load() {
 
 }  // namespace
 
+// The kernel reads "[timer=N] [verbose=1] WORKLOAD [ARGS...]"
+// (workloads.json): leading kernel options among the guest arguments go
+// before the workload's name, so `vmsim run W -- timer=0 --mib 8` works.
 std::string BundledGuest::cmdline(const std::vector<std::string>& a) const {
-  std::string s = workload() ? name : "";
-  for (const std::string& x : a) s += (s.empty() ? "" : " ") + x;
+  std::string s;
+  auto add = [&s](const std::string& x) { s += (s.empty() ? "" : " ") + x; };
+  size_t i = 0;
+  if (workload()) {
+    for (; i < a.size() && (a[i].rfind("timer=", 0) == 0 || a[i].rfind("verbose=", 0) == 0); ++i) add(a[i]);
+    add(name);
+  }
+  for (; i < a.size(); ++i) add(a[i]);
   return s;
 }
 

@@ -209,7 +209,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_flag("-q,--quiet", ra.quiet, "do not echo the guest console");
   run->add_option("guest", ra.guest, "a bundled guest's name (vmsim list) or a path to an ELF64 image")->required();
-  run->add_option("guest_args", ra.guest_args, "arguments for the guest, after --");
+  run->add_option("guest_args", ra.guest_args, "arguments for the guest, after --; a workload's leading timer=N (APIC timer period in instructions, 0 = no preemption) and verbose=1 go to the guest kernel");
 
   bool list_keys = false, list_names = false;
   CLI::App* list = app.add_subcommand("list", "list the bundled guests (or, with --keys, the configuration keys)");

@@ -102,6 +102,17 @@ TEST_F(Cli, InstructionLimitWritesTheResult) {
   EXPECT_TRUE(only_result_files("r.json"));
 }
 
+TEST_F(Cli, LeadingKernelOptionsReachTheGuestKernel) {
+  // timer=0 turns preemption off: no timer interrupts at all.
+  CmdResult r = vmsim("run -q -o " + path("r.json") + " compute -- timer=0 --iters 20000");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(result("r.json")["total"]["interrupts"]["external"], 0);
+  EXPECT_EQ(result("r.json")["guest"]["args"], (nlohmann::json{"timer=0", "--iters", "20000"}));
+  r = vmsim("run -q -o " + path("s.json") + " compute -- --iters 20000");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_GT(result("s.json")["total"]["interrupts"]["external"].get<uint64_t>(), 0u);
+}
+
 TEST_F(Cli, HelpAndList) {
   EXPECT_EQ(vmsim("--help").status, 0);
   CmdResult r = vmsim("run --help");
