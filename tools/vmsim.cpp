@@ -37,6 +37,9 @@ struct RunArgs {
   std::vector<std::string> sets;
   std::string config_file;
   std::string output;
+  std::string label;
+  std::string trace;
+  uint64_t trace_limit = 1000000;
   std::string initrd;
   uint64_t max_instructions = 0;
   bool quiet = false;
@@ -130,6 +133,9 @@ int cmd_run(const RunArgs& a) {
 
   RunRecord rec;
   rec.mmu = m->mmu_name();
+  rec.label = a.label;
+  rec.workload = name;
+  rec.cost = CostModel::from_config(config);
   rec.config = config.to_json();
   rec.image = image_path;
   rec.args = a.guest_args;
@@ -202,6 +208,7 @@ int main(int argc, char** argv) {
   run->add_option("--set", ra.sets, "set a configuration key, KEY=VALUE (repeatable; vmsim list --keys)");
   run->add_option("--config", ra.config_file, "JSON file of configuration keys (a result's `config` works)");
   run->add_option("-o,--output", ra.output, "result JSON path (default: GUEST-MMU.json)");
+  run->add_option("--label", ra.label, "the run's name in results and reports (default: the --mmu name)");
   run->add_option("--initrd", ra.initrd,
                   "initrd for an image given by path (boot-info block, or the Multiboot module)");
   run->add_option("--max-instructions", ra.max_instructions,
