@@ -18,6 +18,8 @@
 #include "core/result.h"
 #include "cpu/insn_table.h"
 #include "tools/bundled.h"
+#include "tools/commands.h"
+#include "tools/results_io.h"
 #include "vmm/backends.h"
 #include "vmm/machine.h"
 
@@ -203,7 +205,11 @@ int main(int argc, char** argv) {
 
   RunArgs ra;
   CLI::App* run = app.add_subcommand("run", "boot a guest and write its result JSON");
-  run->add_option("--mmu", ra.mmu, "MMU backend: native (no hypervisor; shadow and ept are not built yet)")
+  run->add_option("--mmu", ra.mmu, "MMU backend (this build: " + [] {
+        std::string s;
+        for (const std::string& n : backend_names()) s += (s.empty() ? "" : ", ") + n;
+        return s;
+      }() + ")")
       ->capture_default_str();
   run->add_option("--set", ra.sets, "set a configuration key, KEY=VALUE (repeatable; vmsim list --keys)");
   run->add_option("--config", ra.config_file, "JSON file of configuration keys (a result's `config` works)");
@@ -223,6 +229,32 @@ int main(int argc, char** argv) {
   list->add_flag("--keys", list_keys, "list the configuration keys with their defaults");
   list->add_flag("--names", list_names, "print only the workloads' names, one per line (for scripts)");
 
+  SuiteArgs sa;
+  CLI::App* suite = app.add_subcommand("suite", "run every workload under every mode, in parallel (DESIGN §4)");
+  suite->add_option("--mmu", sa.modes,
+                    "comma-separated modes (default: native,shadow,ept,ept-2m, those built); a mode is a backend "
+                    "with optional suffixes -2m/-1g (ept.page_size), -novpid, -nopwc");
+  suite->add_option("--workloads", sa.workloads, "comma-separated workloads (default: all; vmsim list --names)");
+  suite->add_option("-j,--jobs", sa.jobs, "runs at once (default: the number of CPUs)");
+  suite->add_option("-o,--output", sa.out_dir, "directory for the results, logs and summary.json")->capture_default_str();
+  suite->add_option("--set", sa.sets, "a configuration key for every run, KEY=VALUE (repeatable)");
+  suite->add_flag("--list-commands", sa.list_commands,
+                  "print one independent `vmsim run` command per run and exit (for GNU parallel, Slurm)");
+
+  CompareArgs ca;
+  CLI::App* compare = app.add_subcommand("compare", "write a report (Markdown and HTML with charts) from results");
+  compare->add_option("results", ca.inputs, "result files, suite directories or baselines")->required();
+  compare->add_option("-o,--output", ca.output, "report path without extension: writes REPORT.md, REPORT.html and "
+                                                "REPORT_charts/")->capture_default_str();
+
+  CheckArgs ka;
+  CLI::App* check = app.add_subcommand("check", "compare results with a baseline, counter by counter");
+  check->add_option("--baseline", ka.baseline, "baseline file (results/baseline.json), result file or directory")
+      ->required();
+  check->add_option("--tolerance", ka.tolerance, "allowed relative difference of numeric counters (default 0: exact)");
+  check->add_flag("--write", ka.write, "write the baseline from the results instead of checking them");
+  check->add_option("results", ka.inputs, "result files or suite directories")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -238,6 +270,13 @@ int main(int argc, char** argv) {
   try {
     if (*run) return cmd_run(ra);
     if (*list) return cmd_list(list_keys, list_names);
+    if (*suite) return cmd_suite(sa);
+    if (*compare) return cmd_compare(ca);
+    if (*check) return cmd_check(ka);
+  } catch (const InputError& e) {
+    return usage_error(e.what());
+  } catch (const ConfigError& e) {
+    return usage_error(e.what());
   } catch (const std::exception& e) {
     // Never an abort: a bug in vmsim still ends with one clear line.
     std::fprintf(stderr, "vmsim: internal error: %s\n", e.what());
