@@ -1,6 +1,7 @@
 // vmsim check: the regression check on counters (DESIGN §4, §8). Exact by
 // default, since a run is a pure function of its inputs; --tolerance allows a
 // relative difference for numeric counters.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -28,6 +29,9 @@ int write_baseline(const CheckArgs& a) {
   nlohmann::json runs = nlohmann::json::array();
   for (LoadedResult& r : rs) {
     r.j.erase("host");  // wall time is not part of a baseline
+    // Paths of this checkout mean nothing in another one.
+    const std::string image = r.j["guest"].value("image", "");
+    r.j["guest"]["image"] = image.substr(image.rfind('/') + 1);
     runs.push_back(std::move(r.j));
   }
   std::sort(runs.begin(), runs.end(), [](const nlohmann::json& x, const nlohmann::json& y) {
@@ -71,7 +75,7 @@ int cmd_check(const CheckArgs& a) {
         std::printf("%s %s %s: %s -> %s", r.workload().c_str(), r.label().c_str(), k.c_str(), show(v).c_str(),
                     show(n->second).c_str());
         if (v.is_number() && n->second.is_number() && v.get<double>() != 0)
-          std::printf(" (%+.2f%%)", 100.0 * (n->second.get<double>() - v.get<double>()) / v.get<double>());
+          std::printf(" (%+.3g%%)", 100.0 * (n->second.get<double>() - v.get<double>()) / v.get<double>());
         std::printf("\n");
         ++diffs;
       }

@@ -17,6 +17,7 @@ struct SuiteArgs {
   unsigned jobs = 0;      // 0: the number of host CPUs
   std::string out_dir = "out";
   bool list_commands = false;
+  std::string like;  // a baseline (or results): run exactly its workloads x labels
   std::vector<std::string> sets;  // --set passed to every run
 };
 int cmd_suite(const SuiteArgs& a);

@@ -172,8 +172,17 @@ std::string self_path() {
 }
 
 int cmd_suite(const SuiteArgs& a) {
-  const std::vector<std::string> workloads = suite_workloads(a.workloads);
-  const std::vector<Mode> modes = suite_modes(a.modes);
+  std::string wl = a.workloads, ml = a.modes;
+  if (!a.like.empty()) {
+    // The matrix of an existing baseline, so that its check runs the same
+    // modes in any build (DESIGN §8: the regression check on trap counts).
+    if (!wl.empty() || !ml.empty()) throw InputError("--like replaces --mmu and --workloads: give one or the other");
+    const std::vector<LoadedResult> rs = load_results({a.like});
+    for (const std::string& w : ordered_workloads(rs)) wl.append(wl.empty() ? "" : ",").append(w);
+    for (const std::string& l : ordered_labels(rs)) ml.append(ml.empty() ? "" : ",").append(l);
+  }
+  const std::vector<std::string> workloads = suite_workloads(wl);
+  const std::vector<Mode> modes = suite_modes(ml);
   if (modes.empty()) throw InputError("no mode of the default suite is built");
   const std::string dir = a.out_dir;
   std::vector<Job> jobs;

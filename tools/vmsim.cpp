@@ -238,6 +238,7 @@ int main(int argc, char** argv) {
   suite->add_option("-j,--jobs", sa.jobs, "runs at once (default: the number of CPUs)");
   suite->add_option("-o,--output", sa.out_dir, "directory for the results, logs and summary.json")->capture_default_str();
   suite->add_option("--set", sa.sets, "a configuration key for every run, KEY=VALUE (repeatable)");
+  suite->add_option("--like", sa.like, "run the workloads and modes of this baseline (or results directory)");
   suite->add_flag("--list-commands", sa.list_commands,
                   "print one independent `vmsim run` command per run and exit (for GNU parallel, Slurm)");
 
