@@ -16,6 +16,7 @@
 
 #include "core/config.h"
 #include "core/result.h"
+#include "core/trace.h"
 #include "cpu/insn_table.h"
 #include "tools/bundled.h"
 #include "tools/commands.h"
@@ -41,7 +42,7 @@ struct RunArgs {
   std::string output;
   std::string label;
   std::string trace;
-  uint64_t trace_limit = 1000000;
+  uint64_t trace_limit = 100000;
   std::string initrd;
   uint64_t max_instructions = 0;
   bool quiet = false;
@@ -116,13 +117,28 @@ int cmd_run(const RunArgs& a) {
     std::remove(probe.c_str());
   }
 
+  if (!a.trace.empty()) {
+    const std::string probe = a.trace + ".tmp." + std::to_string(::getpid());
+    std::FILE* f = std::fopen(probe.c_str(), "w");
+    if (!f) return usage_error("cannot write the trace to '" + a.trace + "'");
+    std::fclose(f);
+    std::remove(probe.c_str());
+  }
+  if (a.trace_limit == 0 && !a.trace.empty()) return usage_error("--trace-limit must be at least 1");
+
   std::unique_ptr<Machine> m;
+  std::unique_ptr<TraceWriter> trace;
   try {
     Image image = read_image(image_path);
     MachineOptions mo;
     mo.mmu = a.mmu;
     mo.console = a.quiet ? nullptr : stdout;
     mo.progress = ::isatty(2);
+    if (!a.trace.empty()) {
+      // Time is retired instructions: the machine exists before the first event.
+      trace = std::make_unique<TraceWriter>([&m] { return m ? m->cpu().instructions() : 0; }, a.trace_limit);
+      mo.observer = trace.get();
+    }
     m = std::make_unique<Machine>(config, mo);
     m->boot(image, cmdline, initrd.empty() ? nullptr : &initrd);
   } catch (const ImageError& e) {
@@ -151,6 +167,9 @@ int cmd_run(const RunArgs& a) {
   rec.cpu = cpu_stats_json(m->cpu());
   try {
     write_json_atomic(path, make_result(rec));
+    if (trace)
+      write_json_atomic(a.trace, trace->to_json({{"workload", name}, {"mmu", rec.mmu},
+                                                 {"label", rec.label.empty() ? rec.mmu : rec.label}}));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vmsim: %s\n", e.what());
     return 3;
@@ -215,6 +234,11 @@ int main(int argc, char** argv) {
   run->add_option("--config", ra.config_file, "JSON file of configuration keys (a result's `config` works)");
   run->add_option("-o,--output", ra.output, "result JSON path (default: GUEST-MMU.json)");
   run->add_option("--label", ra.label, "the run's name in results and reports (default: the --mmu name)");
+  run->add_option("--trace", ra.trace,
+                  "write the run's events (vmexits, TLB flushes, guest exceptions, ROI) as Chrome trace-event JSON "
+                  "(Perfetto, chrome://tracing); time is retired instructions");
+  run->add_option("--trace-limit", ra.trace_limit, "at most N trace events; later ones are dropped and counted")
+      ->capture_default_str();
   run->add_option("--initrd", ra.initrd,
                   "initrd for an image given by path (boot-info block, or the Multiboot module)");
   run->add_option("--max-instructions", ra.max_instructions,
