@@ -26,7 +26,7 @@ nlohmann::json thread_name(int tid, const char* name) {
 }  // namespace
 
 bool TraceWriter::room() {
-  if (events_.size() < limit_) return true;
+  if (limited_ < limit_) return ++limited_, true;
   ++dropped_;
   return false;
 }

@@ -47,6 +47,7 @@ class TraceWriter final : public EventObserver {
   bool room();
   std::function<uint64_t()> clock_;
   uint64_t limit_;
+  uint64_t limited_ = 0;  // events recorded that count against the limit
   uint64_t dropped_ = 0;
   std::vector<Event> events_;
 };
