@@ -1,5 +1,6 @@
 #include "tools/report.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -58,6 +59,18 @@ std::string gp_quote(const std::string& s) {
   return o + "'";
 }
 
+// Figures align right, words left.
+bool numeric_column(const Table& t, size_t col) {
+  bool any = false;
+  for (const auto& row : t.rows) {
+    if (col >= row.size() || row[col] == "-") continue;
+    const char c = row[col].empty() ? 'x' : row[col][0];
+    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-')) return false;
+    any = true;
+  }
+  return any;
+}
+
 }  // namespace
 
 std::string to_markdown(const Doc& d, const std::string& image_prefix) {
@@ -70,7 +83,7 @@ std::string to_markdown(const Doc& d, const std::string& image_prefix) {
         o << "|";
         for (const std::string& h : b.table.head) o << " " << md_cell(h) << " |";
         o << "\n|";
-        for (size_t i = 0; i < b.table.head.size(); ++i) o << (i ? " ---: |" : " --- |");
+        for (size_t i = 0; i < b.table.head.size(); ++i) o << (numeric_column(b.table, i) ? " ---: |" : " --- |");
         o << "\n";
         for (const auto& row : b.table.rows) {
           o << "|";
@@ -109,7 +122,9 @@ std::string to_html(const Doc& d, const std::string& title) {
         o << "</tr>\n";
         for (const auto& row : b.table.rows) {
           o << "<tr>";
-          for (const std::string& c : row) o << "<td>" << html_escape(c) << "</td>";
+          for (size_t i = 0; i < row.size(); ++i)
+            o << (numeric_column(b.table, i) ? "<td>" : "<td style=\"text-align:left\">") << html_escape(row[i])
+              << "</td>";
           o << "</tr>\n";
         }
         o << "</table>\n";
