@@ -247,7 +247,7 @@ int cmd_compare(const CompareArgs& a) {
   Doc d;
   d.heading("vmsim report");
   std::string labels;
-  for (const std::string& l : m.labels()) labels += (labels.empty() ? "" : ", ") + l;
+  for (const std::string& l : m.labels()) labels.append(labels.empty() ? "" : ", ").append(l);
   d.para(std::to_string(rs.size()) + " results: " + std::to_string(m.workloads().size()) + " workloads under " +
          labels + ". Counters are those of the region of interest where the workload marked one" +
          (m.uses_roi ? "" : " (none did here)") +

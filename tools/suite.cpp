@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/config.h"
 #include "core/result.h"
 #include "tools/bundled.h"
 #include "tools/commands.h"
@@ -56,7 +57,7 @@ bool built(const std::string& mmu) {
 
 std::string built_list() {
   std::string s;
-  for (const std::string& n : backend_names()) s += (s.empty() ? "" : ", ") + n;
+  for (const std::string& n : backend_names()) s.append(s.empty() ? "" : ", ").append(n);
   return s;
 }
 
@@ -87,7 +88,7 @@ std::vector<Mode> suite_modes(const std::string& list) {
     std::string skipped;
     for (const std::string& l : kDefaultModes) {
       if (built(l.substr(0, l.find('-')))) out.push_back(parse_mode(l));
-      else skipped += (skipped.empty() ? "" : ", ") + l;
+      else skipped.append(skipped.empty() ? "" : ", ").append(l);
     }
     if (!skipped.empty()) std::fprintf(stderr, "vmsim suite: skipping %s (backend not built)\n", skipped.c_str());
     return out;
@@ -172,6 +173,10 @@ std::string self_path() {
 }
 
 int cmd_suite(const SuiteArgs& a) {
+  {
+    Config probe;  // a bad --set is one usage error, not a failure of every run
+    for (const std::string& s : a.sets) probe.set_assignment(s);
+  }
   std::string wl = a.workloads, ml = a.modes;
   if (!a.like.empty()) {
     // The matrix of an existing baseline, so that its check runs the same
@@ -201,7 +206,7 @@ int cmd_suite(const SuiteArgs& a) {
     fs::create_directories(dir, ec);  // so that the lines run as they are on this machine
     for (const Job& j : jobs) {
       std::string line;
-      for (const std::string& s : j.argv) line += (line.empty() ? "" : " ") + shell_quote(s);
+      for (const std::string& s : j.argv) line.append(line.empty() ? "" : " ").append(shell_quote(s));
       std::printf("%s\n", line.c_str());
     }
     return 0;
