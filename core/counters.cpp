@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/config.h"
+
 namespace vmsim {
 
 namespace {
@@ -60,6 +62,11 @@ const char* exception_name(unsigned v) {
       "control_protection", "reserved_22", "reserved_23", "reserved_24", "reserved_25",
       "reserved_26", "reserved_27", "reserved_28", "reserved_29", "reserved_30", "reserved_31"};
   return kNames[v & 31];
+}
+
+nlohmann::json to_json(const Counters& c) {
+  static const CostModel defaults = CostModel::from_config(Config());
+  return to_json(c, defaults);
 }
 
 nlohmann::json to_json(const Counters& c, const CostModel& m) {

@@ -47,5 +47,7 @@ struct Counters {
 const char* exception_name(unsigned vector);
 // The COUNTERS object of DESIGN §5, with `model_cycles` estimated by m.
 nlohmann::json to_json(const Counters& c, const CostModel& m);
+// The same with the default cost model (every cost.* key at its default).
+nlohmann::json to_json(const Counters& c);
 
 }  // namespace vmsim

@@ -249,6 +249,24 @@ TEST_F(Measure, CompareReportsOverheadsAndTheSeedsClaims) {
   }
 }
 
+TEST_F(Measure, WithoutGnuplotTheReportSaysSoAndHasNoCharts) {
+  small_suite("s");
+  // vmsim itself is given by path; gnuplot cannot be found on this PATH.
+  const std::string cmd = "PATH=/nonexistent " + std::string(VMSIM_BIN) + " compare " + path("s") + " -o " +
+                          path("rep") + " 2>&1";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[1024];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ASSERT_EQ(pclose(p), 0) << out;
+  EXPECT_TRUE(contains(out, "no charts: gnuplot not found")) << out;
+  EXPECT_TRUE(contains(text("rep.md"), "gnuplot was not found (Debian package gnuplot-nox)"));
+  EXPECT_FALSE(contains(text("rep.md"), "!["));
+  EXPECT_FALSE(contains(text("rep.html"), "<img"));
+  EXPECT_TRUE(contains(text("rep.md"), "| cow | "));
+}
+
 TEST_F(Measure, TraceIsBoundedChromeJsonAndChangesNoCounter) {
   CmdResult r = vmsim("run -q --trace " + path("t.json") + " --trace-limit 40 -o " + path("traced.json") + " pagefault");
   ASSERT_EQ(r.status, 0) << r.out;
