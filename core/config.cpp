@@ -69,8 +69,8 @@ const std::vector<KeySpec>& config_keys() {
        "cycles per retired instruction (a nominal IPC of 1; every mode retires the same instructions, "
        "so this term is common to all modes)"},
       {"cost.walk_ref", KeyType::Double, "20",
-       "cycles per page-walk memory reference (walk references mostly hit the data caches: "
-       "'Every Walk's a Hit', ASPLOS 2022; an L2 hit is about 14 cycles on Skylake, Intel optimization manual)"},
+       "cycles per page-walk memory reference: an estimate between an L1 and a last-level cache hit, since "
+       "walk references mostly hit the data caches ('Every Walk's a Hit', ASPLOS 2022)"},
       {"cost.pwc_hit", KeyType::Double, "2",
        "cycles per walk shortened by a paging-structure cache hit (the reference it saves is counted "
        "by its absence from walk_ref; SDM Vol. 3A, 4.10.3; Bhargava et al., ASPLOS 2008)"},
