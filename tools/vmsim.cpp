@@ -197,7 +197,7 @@ int cmd_list(bool keys, bool names) try {
     return 0;
   }
   if (keys) {
-    for (const KeySpec& k : config_keys()) std::printf("%-22s default %-8s %s\n", k.name, k.default_value, k.doc);
+    for (const KeySpec& k : config_keys()) std::printf("%-34s default %-8s %s\n", k.name, k.default_value, k.doc);
     return 0;
   }
   std::printf("Bundled guests (vmsim run NAME [-- ARGS...]):\n");
