@@ -63,6 +63,46 @@ const std::vector<KeySpec>& config_keys() {
        "(KVM: 3); 0 never unshadows", 0, 1 << 20},
       {"shadow.cached_roots", KeyType::Int, "4",
        "shadow roots kept for reuse across CR3 switches (KVM: the current root and 3 previous)", 1, 4096},
+      // The cost model (DESIGN §7, core/cost_model.h): cycles per event. An
+      // estimate for comparing modes, never a measured time.
+      {"cost.instruction", KeyType::Double, "1",
+       "cycles per retired instruction (a nominal IPC of 1; every mode retires the same instructions, "
+       "so this term is common to all modes)"},
+      {"cost.walk_ref", KeyType::Double, "20",
+       "cycles per page-walk memory reference: an estimate between an L1 and a last-level cache hit, since "
+       "walk references mostly hit the data caches ('Every Walk's a Hit', ASPLOS 2022)"},
+      {"cost.pwc_hit", KeyType::Double, "2",
+       "cycles per walk shortened by a paging-structure cache hit (the reference it saves is counted "
+       "by its absence from walk_ref; SDM Vol. 3A, 4.10.3; Bhargava et al., ASPLOS 2008)"},
+      {"cost.vmexit", KeyType::Double, "2000",
+       "cycles per VM exit and entry round trip, direct cost (about 2,000 on KVM with EPT and VPID: "
+       "SplitX, WIOV 2011; AMD KVM_RUN round trip about 2,530, LKML 2020)"},
+      {"cost.handler.shadow_pt_write", KeyType::Double, "1500",
+       "hypervisor work per shadow_pt_write trap beyond the exit: decode and emulate the write, update the "
+       "spte (estimate; KVM mmu.rst design; SplitX puts indirect costs at up to 10x the direct exit cost)"},
+      {"cost.handler.shadow_hidden_fault", KeyType::Double, "1000",
+       "per shadow_hidden_fault: software walk of the guest table and spte fill (estimate, ibid.)"},
+      {"cost.handler.shadow_guest_fault", KeyType::Double, "500",
+       "per shadow_guest_fault: software walk that finds the guest fault (estimate, ibid.)"},
+      {"cost.handler.shadow_dirty", KeyType::Double, "500",
+       "per shadow_dirty: set the guest D bit, make the spte writable (estimate, ibid.)"},
+      {"cost.handler.shadow_cr3_switch", KeyType::Double, "1000",
+       "per shadow_cr3_switch: find or build the shadow root (KVM caches 4 roots; estimate, ibid.)"},
+      {"cost.handler.shadow_invlpg", KeyType::Double, "500",
+       "per shadow_invlpg: drop or resync the spte (estimate, ibid.)"},
+      {"cost.handler.shadow_resync", KeyType::Double, "3000",
+       "per shadow_resync: resynchronise an unsynced page table, 512 entries (estimate, ibid.)"},
+      {"cost.handler.shadow_unshadow", KeyType::Double, "3000",
+       "per shadow_unshadow: zap a flooded shadow page and its children (estimate, ibid.)"},
+      {"cost.handler.ept_fill", KeyType::Double, "1000",
+       "per ept_fill: allocate the host frame and install the EPT entry (estimate; KVM's TDP fault path)"},
+      {"cost.handler.mmio", KeyType::Double, "2500",
+       "per mmio trap: fetch, decode and emulate the access, walk the guest table (estimate, ibid.)"},
+      {"cost.injected_event", KeyType::Double, "200",
+       "cycles per event injected at VM entry (guest #PF under shadow, external interrupts; SDM Vol. 3C, 27.6; "
+       "estimate)"},
+      {"cost.tlb_flush", KeyType::Double, "0",
+       "cycles per TLB flush operation itself (0: the refills it causes are already counted as walks)"},
       {"shadow.audit", KeyType::Bool, "false",
        "check the shadow invariants (DESIGN §8) after every exit; the first violation ends the run as a crash"},
   };

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/config.h"
+
 namespace vmsim {
 
 namespace {
@@ -63,6 +65,11 @@ const char* exception_name(unsigned v) {
 }
 
 nlohmann::json to_json(const Counters& c) {
+  static const CostModel defaults = CostModel::from_config(Config());
+  return to_json(c, defaults);
+}
+
+nlohmann::json to_json(const Counters& c, const CostModel& m) {
   nlohmann::json exc = nlohmann::json::object();
   // The architecturally common ones always appear; the others when non-zero.
   for (unsigned v : {0u, 6u, 13u, 14u}) exc[exception_name(v)] = c.guest_exceptions[v];
@@ -111,6 +118,7 @@ nlohmann::json to_json(const Counters& c) {
        {{"shadow_pages_peak", c.shadow_pages_peak},
         {"ept_pages_peak", c.ept_pages_peak},
         {"host_frames_peak", c.host_frames_peak}}},
+      {"model_cycles", model_cycles(c, m)},
   };
 }
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/cost_model.h"
 #include "core/mmu.h"
 #include "core/tlb.h"
 #include "core/vmx.h"
@@ -44,6 +45,9 @@ struct Counters {
 
 // JSON names of exception vectors ("page_fault", ...).
 const char* exception_name(unsigned vector);
+// The COUNTERS object of DESIGN §5, with `model_cycles` estimated by m.
+nlohmann::json to_json(const Counters& c, const CostModel& m);
+// The same with the default cost model (every cost.* key at its default).
 nlohmann::json to_json(const Counters& c);
 
 }  // namespace vmsim

@@ -10,7 +10,8 @@
 namespace vmsim {
 
 nlohmann::json make_result(const RunRecord& r) {
-  nlohmann::json guest = {{"image", r.image},
+  nlohmann::json guest = {{"name", r.workload},
+                          {"image", r.image},
                           {"args", r.args},
                           {"end", r.end},
                           {"exit_code", r.exit_code},
@@ -19,10 +20,11 @@ nlohmann::json make_result(const RunRecord& r) {
   const double mips = r.wall_seconds > 0 ? r.total.instructions / r.wall_seconds / 1e6 : 0.0;
   return {{"schema", kResultSchema},
           {"mmu", r.mmu},
+          {"label", r.label.empty() ? r.mmu : r.label},
           {"config", r.config},
           {"guest", guest},
-          {"total", to_json(r.total)},
-          {"roi", to_json(r.roi)},
+          {"total", to_json(r.total, r.cost)},
+          {"roi", to_json(r.roi, r.cost)},
           {"host", {{"wall_seconds", r.wall_seconds}, {"mips", mips}}},
           {"cpu", r.cpu}};
 }

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/cost_model.h"
 #include "core/counters.h"
 
 namespace vmsim {
@@ -14,6 +15,9 @@ inline constexpr const char* kResultSchema = "vmsim-result/1";
 
 struct RunRecord {
   std::string mmu;
+  std::string label;     // the run's name in a suite ("ept-2m"); the mmu when not given
+  std::string workload;  // the bundled workload's name, or the image's stem
+  CostModel cost;
   nlohmann::json config;  // the effective configuration, every knob
   std::string image;
   std::vector<std::string> args;

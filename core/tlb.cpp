@@ -1,5 +1,7 @@
 #include "core/tlb.h"
 
+#include "core/events.h"
+
 #include <cstddef>
 
 namespace vmsim {
@@ -174,6 +176,7 @@ void Tlb::count(FlushCause cause, bool single, uint64_t n) {
   ++(single ? stats_.flushes_single : stats_.flushes_full);
   ++stats_.by_cause[static_cast<int>(cause)];
   stats_.entries_flushed += n;
+  if (observer_) observer_->on_tlb_flush(cause, single, n);
 }
 
 void Tlb::flush_all(FlushCause cause) {

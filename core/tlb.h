@@ -70,6 +70,8 @@ struct TlbEntry {
 enum class TlbSide : uint8_t { Data = 0, Instr = 1 };
 
 // Told when an L1 entry stops being valid, so derived state can follow.
+class EventObserver;
+
 class TlbMirror {
  public:
   virtual ~TlbMirror() = default;
@@ -114,6 +116,7 @@ class Tlb {
  public:
   explicit Tlb(const TlbGeometry& g = TlbGeometry::skylake());
   void set_mirror(TlbMirror* m) { mirror_ = m; }
+  void set_observer(EventObserver* o) { observer_ = o; }
 
   // L1, then the STLB (an STLB hit refills L1). Returns the L1 entry, or
   // nullptr on a full miss. 'clock' orders uses for LRU in the side's L1; it
@@ -144,6 +147,7 @@ class Tlb {
   TlbArray stlb_;
   TlbArray stlb_1g_;
   TlbMirror* mirror_ = nullptr;
+  EventObserver* observer_ = nullptr;
   TlbStats stats_;
   uint64_t stlb_clock_ = 0;  // the STLB serves both sides, whose clocks differ
 };

@@ -1,5 +1,6 @@
 #include "core/vmx.h"
 
+#include "core/events.h"
 #include "core/tlb.h"
 
 namespace vmsim {
@@ -44,8 +45,9 @@ const char* trap_kind_name(TrapKind k) {
   return "?";
 }
 
-void Vmx::exit(ExitReason reason) {
+void Vmx::exit(ExitReason reason, TrapKind trap) {
   ++stats_.exits;
+  if (observer_) observer_->on_vmexit(reason, trap);
   ++stats_.by_reason[static_cast<int>(reason)];
   if (!vpid_ && tlb_) {
     tlb_->flush_all(FlushCause::VmExit);

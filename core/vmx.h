@@ -8,6 +8,7 @@
 namespace vmsim {
 
 class Tlb;
+class EventObserver;
 
 // VMX basic exit reasons (SDM Vol. 3D, Appendix C); the numbering is the
 // SDM's, the names are DESIGN §5's JSON keys.
@@ -69,12 +70,13 @@ class Vmx {
 
   // One VM exit and the VM entry that resumes the guest, with the TLB
   // flushes they imply without VPID.
-  void exit(ExitReason reason);
+  void exit(ExitReason reason) { exit(reason, TrapKind::kCount); }
   // An exit for MMU work of the given kind (counted under both).
   void trap(TrapKind kind, ExitReason reason) {
     ++stats_.traps[static_cast<int>(kind)];
-    exit(reason);
+    exit(reason, kind);
   }
+  void set_observer(EventObserver* o) { observer_ = o; }
   void soft_walk(unsigned refs) {
     ++stats_.soft_walks;
     stats_.soft_walk_refs += refs;
@@ -82,8 +84,10 @@ class Vmx {
   const VmxStats& stats() const { return stats_; }
 
  private:
+  void exit(ExitReason reason, TrapKind trap);
   bool vpid_;
   Tlb* tlb_ = nullptr;
+  EventObserver* observer_ = nullptr;
   VmxStats stats_;
 };
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "core/events.h"
 #include "core/guest_ram.h"
 #include "core/mmu.h"
 #include "core/tlb.h"
@@ -94,6 +95,11 @@ class Cpu final : private TlbMirror {
   uint64_t tsc() const { return now() + tsc_offset; }
   const CpuStats& stats() const { return stats_; }
   CpuStats& stats() { return stats_; }
+  // Optional: told of delivered exceptions and, through the TLB, of flushes.
+  void set_observer(EventObserver* o) {
+    observer_ = o;
+    tlb_.set_observer(o);
+  }
 
   // Stop at the first guest exception instead of delivering it (tests,
   // fuzzing, and guests without an IDT).
@@ -258,6 +264,7 @@ class Cpu final : private TlbMirror {
   FastTlb fast_[2];  // [0] supervisor, [1] user (CPL 3)
   Insn cross_page_insn_;  // an instruction that straddles two pages is never cached
   CpuStats stats_;
+  EventObserver* observer_ = nullptr;
   uint64_t icount_ = 0;
   uint64_t limit_ = 0;
   uint64_t halted_ticks_ = 0;

@@ -87,6 +87,7 @@ void Cpu::deliver_event(const Event& first) {
     if (cur.kind != EventKind::External) {
       if (cur.vector < 32) ++stats_.exceptions[cur.vector];
       else ++stats_.software_interrupts;
+      if (observer_ && cur.vector < 32) observer_->on_guest_exception(cur.vector, cur.error, cur.cr2, s.rip());
     }
     try {
       idt_deliver(cur);
@@ -126,6 +127,7 @@ void Cpu::triple_fault(const Event& first, const std::string& why) {
 void Cpu::software_interrupt(uint8_t vector, EventKind kind) {
   if (stop_on_exception_) raise_trap(vector);
   idt_deliver(Event{vector, kind, false, 0, 0});
+  if (observer_ && vector < 32) observer_->on_guest_exception(vector, 0, 0, s.rip());
   if (vector < 32) ++stats_.exceptions[vector];
   else ++stats_.software_interrupts;
 }

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# vmsim's main job. Until the suite and its report exist (vmsim suite /
-# compare), it runs every bundled workload under the native MMU and writes
-# one result per workload to out/WORKLOAD-native.json, with a summary line
-# per run on stderr.
+# vmsim's main job: the default suite (every workload under native, shadow,
+# ept and ept with 2 MiB EPT pages, those built) into out/suite/, its report
+# in out/report.md and out/report.html, and the regression check of the
+# counters against the committed baseline (results/baseline.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p out
-for w in $(./build/vmsim list --names); do
-  ./build/vmsim run --quiet -o "out/$w-native.json" "$w"
-done
-echo "results: out/*-native.json"
+VMSIM=./build/vmsim
+rm -rf out/suite
+"$VMSIM" suite -o out/suite "$@"
+"$VMSIM" compare out/suite -o out/report
+if [ -f results/baseline.json ]; then
+  "$VMSIM" check --baseline results/baseline.json out/suite
+fi
+echo "results: out/suite/ (one result per run, summary.json); report: out/report.md, out/report.html"

@@ -12,6 +12,9 @@ PACKAGES=(
   libunicorn-dev                                 # differential-testing oracle (Unicorn 2)
   libgtest-dev                                   # tests
   nlohmann-json3-dev libcli11-dev                # result JSON, command line
+  gnuplot-nox                                    # report charts (vmsim compare)
+  parallel                                       # GNU parallel: the distributed suite and its test
+  python3-jsonschema                             # result schema test
 )
 
 missing=()

@@ -16,8 +16,11 @@
 
 #include "core/config.h"
 #include "core/result.h"
+#include "core/trace.h"
 #include "cpu/insn_table.h"
 #include "tools/bundled.h"
+#include "tools/commands.h"
+#include "tools/results_io.h"
 #include "vmm/backends.h"
 #include "vmm/machine.h"
 
@@ -37,6 +40,9 @@ struct RunArgs {
   std::vector<std::string> sets;
   std::string config_file;
   std::string output;
+  std::string label;
+  std::string trace;
+  uint64_t trace_limit = 100000;
   std::string initrd;
   uint64_t max_instructions = 0;
   bool quiet = false;
@@ -111,13 +117,28 @@ int cmd_run(const RunArgs& a) {
     std::remove(probe.c_str());
   }
 
+  if (!a.trace.empty()) {
+    const std::string probe = a.trace + ".tmp." + std::to_string(::getpid());
+    std::FILE* f = std::fopen(probe.c_str(), "w");
+    if (!f) return usage_error("cannot write the trace to '" + a.trace + "'");
+    std::fclose(f);
+    std::remove(probe.c_str());
+  }
+  if (a.trace_limit == 0 && !a.trace.empty()) return usage_error("--trace-limit must be at least 1");
+
   std::unique_ptr<Machine> m;
+  std::unique_ptr<TraceWriter> trace;
   try {
     Image image = read_image(image_path);
     MachineOptions mo;
     mo.mmu = a.mmu;
     mo.console = a.quiet ? nullptr : stdout;
     mo.progress = ::isatty(2);
+    if (!a.trace.empty()) {
+      // Time is retired instructions: the machine exists before the first event.
+      trace = std::make_unique<TraceWriter>([&m] { return m ? m->cpu().instructions() : 0; }, a.trace_limit);
+      mo.observer = trace.get();
+    }
     m = std::make_unique<Machine>(config, mo);
     m->boot(image, cmdline, initrd.empty() ? nullptr : &initrd);
   } catch (const ImageError& e) {
@@ -130,6 +151,9 @@ int cmd_run(const RunArgs& a) {
 
   RunRecord rec;
   rec.mmu = m->mmu_name();
+  rec.label = a.label;
+  rec.workload = name;
+  rec.cost = CostModel::from_config(config);
   rec.config = config.to_json();
   rec.image = image_path;
   rec.args = a.guest_args;
@@ -143,6 +167,9 @@ int cmd_run(const RunArgs& a) {
   rec.cpu = cpu_stats_json(m->cpu());
   try {
     write_json_atomic(path, make_result(rec));
+    if (trace)
+      write_json_atomic(a.trace, trace->to_json({{"workload", name}, {"mmu", rec.mmu},
+                                                 {"label", rec.label.empty() ? rec.mmu : rec.label}}));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vmsim: %s\n", e.what());
     return 3;
@@ -170,7 +197,7 @@ int cmd_list(bool keys, bool names) try {
     return 0;
   }
   if (keys) {
-    for (const KeySpec& k : config_keys()) std::printf("%-22s default %-8s %s\n", k.name, k.default_value, k.doc);
+    for (const KeySpec& k : config_keys()) std::printf("%-34s default %-8s %s\n", k.name, k.default_value, k.doc);
     return 0;
   }
   std::printf("Bundled guests (vmsim run NAME [-- ARGS...]):\n");
@@ -202,6 +229,12 @@ int main(int argc, char** argv) {
   run->add_option("--set", ra.sets, "set a configuration key, KEY=VALUE (repeatable; vmsim list --keys)");
   run->add_option("--config", ra.config_file, "JSON file of configuration keys (a result's `config` works)");
   run->add_option("-o,--output", ra.output, "result JSON path (default: GUEST-MMU.json)");
+  run->add_option("--label", ra.label, "the run's name in results and reports (default: the --mmu name)");
+  run->add_option("--trace", ra.trace,
+                  "write the run's events (vmexits, TLB flushes, guest exceptions, ROI) as Chrome trace-event JSON "
+                  "(Perfetto, chrome://tracing); time is retired instructions");
+  run->add_option("--trace-limit", ra.trace_limit, "at most N trace events; later ones are dropped and counted")
+      ->capture_default_str();
   run->add_option("--initrd", ra.initrd,
                   "initrd for an image given by path (boot-info block, or the Multiboot module)");
   run->add_option("--max-instructions", ra.max_instructions,
@@ -215,6 +248,33 @@ int main(int argc, char** argv) {
   CLI::App* list = app.add_subcommand("list", "list the bundled guests (or, with --keys, the configuration keys)");
   list->add_flag("--keys", list_keys, "list the configuration keys with their defaults");
   list->add_flag("--names", list_names, "print only the workloads' names, one per line (for scripts)");
+
+  SuiteArgs sa;
+  CLI::App* suite = app.add_subcommand("suite", "run every workload under every mode, in parallel (DESIGN §4)");
+  suite->add_option("--mmu", sa.modes,
+                    "comma-separated modes (default: native,shadow,ept,ept-2m, those built); a mode is a backend "
+                    "with optional suffixes -2m/-1g (ept.page_size), -novpid, -nopwc");
+  suite->add_option("--workloads", sa.workloads, "comma-separated workloads (default: all; vmsim list --names)");
+  suite->add_option("-j,--jobs", sa.jobs, "runs at once (default: the number of CPUs)");
+  suite->add_option("-o,--output", sa.out_dir, "directory for the results, logs and summary.json")->capture_default_str();
+  suite->add_option("--set", sa.sets, "a configuration key for every run, KEY=VALUE (repeatable)");
+  suite->add_option("--like", sa.like, "run the workloads and modes of this baseline (or results directory)");
+  suite->add_flag("--list-commands", sa.list_commands,
+                  "print one independent `vmsim run` command per run and exit (for GNU parallel, Slurm)");
+
+  CompareArgs ca;
+  CLI::App* compare = app.add_subcommand("compare", "write a report (Markdown and HTML with charts) from results");
+  compare->add_option("results", ca.inputs, "result files, suite directories or baselines")->required();
+  compare->add_option("-o,--output", ca.output, "report path without extension: writes REPORT.md, REPORT.html and "
+                                                "REPORT_charts/")->capture_default_str();
+
+  CheckArgs ka;
+  CLI::App* check = app.add_subcommand("check", "compare results with a baseline, counter by counter");
+  check->add_option("--baseline", ka.baseline, "baseline file (results/baseline.json), result file or directory")
+      ->required();
+  check->add_option("--tolerance", ka.tolerance, "allowed relative difference of numeric counters (default 0: exact)");
+  check->add_flag("--write", ka.write, "write the baseline from the results instead of checking them");
+  check->add_option("results", ka.inputs, "result files or suite directories")->required();
 
   try {
     app.parse(argc, argv);
@@ -231,6 +291,13 @@ int main(int argc, char** argv) {
   try {
     if (*run) return cmd_run(ra);
     if (*list) return cmd_list(list_keys, list_names);
+    if (*suite) return cmd_suite(sa);
+    if (*compare) return cmd_compare(ca);
+    if (*check) return cmd_check(ka);
+  } catch (const InputError& e) {
+    return usage_error(e.what());
+  } catch (const ConfigError& e) {
+    return usage_error(e.what());
   } catch (const std::exception& e) {
     // Never an abort: a bug in vmsim still ends with one clear line.
     std::fprintf(stderr, "vmsim: internal error: %s\n", e.what());

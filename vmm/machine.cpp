@@ -53,6 +53,10 @@ Machine::Machine(const Config& config, MachineOptions options)
   if (!mmu_) throw std::invalid_argument("unknown MMU backend '" + options.mmu + "'");
   cpu_ = std::make_unique<cpu::Cpu>(*mmu_, ram_, static_cast<cpu::Platform&>(*this), tlb);
   if (vmx_) vmx_->attach_tlb(&cpu_->tlb());
+  if (options_.observer) {
+    cpu_->set_observer(options_.observer);
+    if (vmx_) vmx_->set_observer(options_.observer);
+  }
 }
 
 Machine::~Machine() = default;
@@ -380,12 +384,14 @@ void Machine::on_roi_begin() {
   if (in_roi_) return;
   in_roi_ = true;
   roi_start_ = total();
+  if (options_.observer) options_.observer->on_roi(true);
 }
 
 void Machine::on_roi_end() {
   if (!in_roi_) return;
   in_roi_ = false;
   roi_ += total() - roi_start_;
+  if (options_.observer) options_.observer->on_roi(false);
 }
 
 RunOutcome Machine::run(uint64_t max_instructions) {

@@ -37,6 +37,7 @@ struct MachineOptions {
   std::string mmu = "native";   // the backend (vmm/backends.h)
   std::FILE* console = stdout;  // where guest console output goes; nullptr: quiet
   bool progress = false;        // show progress on stderr during long runs
+  EventObserver* observer = nullptr;  // optional: a trace of the run's events
 };
 
 // Guest-physical layout of the loader's own data (DESIGN §3: below 1 MiB).
