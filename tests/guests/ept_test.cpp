@@ -4,6 +4,8 @@
 // guest-visible side.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "tests/guests/runner.h"
 
 namespace vmsim::guests {
@@ -56,6 +58,32 @@ TEST(Ept, WithoutVpidEveryExitFlushesAtExitAndAtEntry) {
   const GuestRun tagged = run("ept_fill", "ept", {"vmx.vpid=true"});
   ASSERT_TRUE(tagged.passed()) << tagged.describe();
   EXPECT_EQ(flushes(tagged.total_json, "vm_exit") + flushes(tagged.total_json, "vm_entry"), 0u);
+}
+
+// walks.c under ept with the caches off: one cold read each of a 4 KiB, a
+// 2 MiB and a 1 GiB guest page (n = 4, 3, 2), all guest tables and data
+// under EPT leaves of one size (m = 4, 3, 2): n·m + n + m references each,
+// n of them guest entries. 1 GiB EPT leaves need the first GiB all RAM.
+TEST(Ept, ColdTwoDimensionalWalksMakeNmPlusNPlusMReferences) {
+  for (const auto& [size, m] : {std::pair{"4k", 4u}, std::pair{"2m", 3u}, std::pair{"1g", 2u}}) {
+    const GuestRun r = run("walks", "ept",
+                           {"walk.pwc=false", "walk.nested_tlb=false", std::string("ept.page_size=") + size,
+                            "memory.guest_mib=2048"});
+    ASSERT_TRUE(r.passed()) << r.describe();
+    EXPECT_EQ(r.roi.tlb_misses, 3u) << size;
+    EXPECT_EQ(r.roi.walks.count, 3u) << size;
+    EXPECT_EQ(reason(r.roi_json, "EPT_VIOLATION"), 0u) << size;  // the first pass filled the EPT
+    std::map<std::string, uint64_t> counts;
+    uint64_t refs = 0;
+    for (unsigned n : {4u, 3u, 2u}) {
+      ++counts[std::to_string(n * m + n + m)];
+      refs += n * m + n + m;
+    }
+    const nlohmann::json want(counts);
+    EXPECT_EQ(r.roi.walks.mem_refs, refs) << size;
+    EXPECT_EQ(r.roi.walks.guest_refs, 4u + 3u + 2u) << size;
+    EXPECT_EQ(r.roi_json["walks"]["refs_histogram"], want) << size << r.roi_json["walks"].dump();
+  }
 }
 
 }  // namespace
