@@ -113,6 +113,7 @@ nlohmann::json to_json(const Counters& c, const CostModel& m) {
         {"guest_refs", c.walks.guest_refs},
         {"ept_refs", c.walks.ept_refs},
         {"pwc_hits", c.walks.pwc_hits},
+        {"nested_tlb_hits", c.walks.nested_tlb_hits},
         {"refs_histogram", hist}}},
       {"memory",
        {{"shadow_pages_peak", c.shadow_pages_peak},

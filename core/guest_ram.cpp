@@ -23,23 +23,28 @@ bool GuestRam::back(Gfn g, Hfn& out) {
     out = Hfn(h);
     return true;
   }
-  // Back the whole granule that holds g, as far as it is RAM.
-  uint64_t per = page_bytes(granule_) >> kPageShift;
-  uint64_t first = g.value & ~(per - 1);
-  uint64_t count = per;
-  if (first + count > frames_) count = frames_ - first;
-  bool whole = count == per;
-  for (uint64_t i = 0; whole && i < count; ++i)
-    if (is_hole(Gfn(first + i)) || hfn_[first + i] != kUnbacked) whole = false;
-  if (per > 1 && whole) {
+  // Back the whole granule that holds g with one aligned host run; when the
+  // granule is not all RAM (a small guest, a device hole), the largest
+  // smaller large-page run that is, so that a backend can still map it with
+  // large pages; else the one frame.
+  for (PageSize size = granule_; size != PageSize::k4K;
+       size = size == PageSize::k1G ? PageSize::k2M : PageSize::k4K) {
+    const uint64_t per = page_bytes(size) >> kPageShift;
+    const uint64_t first = g.value & ~(per - 1);
+    bool whole = first + per <= frames_;
+    for (uint64_t i = 0; whole && i < per; ++i)
+      if (is_hole(Gfn(first + i)) || hfn_[first + i] != kUnbacked) whole = false;
+    if (!whole) continue;
     auto run = host_.alloc_contiguous(per);
     if (!run) throw HostMemoryExhausted("the host frame pool is exhausted");
     for (uint64_t i = 0; i < per; ++i) hfn_[first + i] = static_cast<uint32_t>(run->value + i);
-  } else {
-    auto f = host_.alloc_frame();
-    if (!f) throw HostMemoryExhausted("the host frame pool is exhausted");
-    hfn_[g.value] = static_cast<uint32_t>(f->value);
+    ++host_faults_;
+    out = Hfn(hfn_[g.value]);
+    return true;
   }
+  auto f = host_.alloc_frame();
+  if (!f) throw HostMemoryExhausted("the host frame pool is exhausted");
+  hfn_[g.value] = static_cast<uint32_t>(f->value);
   ++host_faults_;
   out = Hfn(hfn_[g.value]);
   return true;

@@ -1,12 +1,13 @@
 #include "vmm/backends.h"
 
 #include "core/native_mmu.h"
+#include "mmu_ept/ept_mmu.h"
 #include "mmu_shadow/shadow_mmu.h"
 
 namespace vmsim {
 
 const std::vector<std::string>& backend_names() {
-  static const std::vector<std::string> names = {"native", "shadow"};
+  static const std::vector<std::string> names = {"native", "shadow", "ept"};
   return names;
 }
 
@@ -29,6 +30,15 @@ std::unique_ptr<Mmu> make_backend(const std::string& name, const BackendContext&
     o.cached_roots = static_cast<unsigned>(ctx.config.get_int("shadow.cached_roots"));
     o.audit = ctx.config.get_bool("shadow.audit");
     return std::make_unique<ShadowMmu>(*ctx.vmx, ctx.ram, ctx.host, o);
+  }
+  if (name == "ept") {
+    EptOptions o;
+    o.page_size = backend_ram_granule(name, ctx.config);
+    o.ad_bits = ctx.config.get_bool("ept.ad_bits");
+    o.pwc = ctx.config.get_bool("walk.pwc");
+    o.nested_tlb = ctx.config.get_bool("walk.nested_tlb");
+    o.geometry = pwc_geometry(ctx.config);
+    return std::make_unique<EptMmu>(*ctx.vmx, ctx.ram, ctx.host, o);
   }
   return nullptr;
 }
