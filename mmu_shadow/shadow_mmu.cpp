@@ -18,7 +18,9 @@ constexpr uint32_t kNoGfn = ~0u;
 }
 
 ShadowMmu::ShadowMmu(Vmx& vmx, GuestRam& ram, HostMemory& host, const ShadowOptions& opt)
-    : vmx_(vmx), ram_(ram), host_(host), opt_(opt), handouts_(ram.bytes() >> kPageShift), gfn_of_hfn_(host.frames_total(), kNoGfn) {}
+    : vmx_(vmx), ram_(ram), host_(host), opt_(opt), handouts_(ram.bytes() >> kPageShift), gfn_of_hfn_(host.frames_total(), kNoGfn) {
+  if (opt.pwc) pwc_ = std::make_unique<Pwc>(opt.pwc_geometry);
+}
 
 ShadowMmu::~ShadowMmu() {
   for (auto& [key, sp] : pages_) delete sp;
@@ -53,17 +55,31 @@ Role ShadowMmu::role_for(const PagingState& ps) const {
 // frames. Shadow paging runs the real CPU with CR0.WP=1 (the hypervisor
 // must see supervisor writes to write-protected frames), so a read-only
 // spte never permits a write.
-ShadowMmu::HardwareWalk ShadowMmu::hardware_walk(ShadowPage* sp, uint64_t va, const AccessRequest& req) const {
+ShadowMmu::HardwareWalk ShadowMmu::hardware_walk(const PagingState& ps, ShadowPage* sp, uint64_t va,
+                                                 const AccessRequest& req) {
   HardwareWalk hw;
-  for (unsigned level = 4;; --level) {
+  unsigned level = 4;
+  pg::WalkStart start;
+  if (pwc_ && pwc_->lookup(vpid(), ps.pcid(), va, start)) {
+    ++walks_.pwc_hits;
+    level = start.level;
+    sp = reinterpret_cast<ShadowPage*>(start.table);
+  }
+  const unsigned first = level;
+  pg::WalkOutcome path;  // the non-leaf entries walked, for the caches
+  path.leaf_level = 1;
+  for (;; --level) {
     const unsigned i = pg::index_at(va, level);
     const uint64_t e = sp->spt[i];
     ++hw.refs;
     if (level > 1) {
       if (!(e & pg::kP)) return hw;
       sp = sp->child[i];
+      path.next_table[level] = reinterpret_cast<uint64_t>(sp);
+      path.rights_at[level] = pg::kRightW | pg::kRightU;  // rights are folded into the leaf sptes
       continue;
     }
+    if (pwc_ && first > 1) pwc_->fill(vpid(), ps.pcid(), va, path, first);
     hw.leaf_table = sp;
     hw.spte = e;
     if (!(e & (pg::kP | kSpteMmio))) return hw;
@@ -73,6 +89,15 @@ ShadowMmu::HardwareWalk ShadowMmu::hardware_walk(ShadowPage* sp, uint64_t va, co
     hw.permitted = ok;
     return hw;
   }
+}
+
+// Without VPID every VM exit and entry flushes the paging-structure caches
+// along with the TLB (SDM Vol. 3C, 28.3.3.3).
+void ShadowMmu::pwc_flush_after_exits() {
+  const uint64_t exits = vmx_.stats().exits;
+  if (exits == exits_seen_) return;
+  exits_seen_ = exits;
+  if (!vmx_.vpid_enabled()) pwc_flush();
 }
 
 bool ShadowMmu::paging_off_translate(const AccessRequest& req, Translation& out) {
@@ -106,7 +131,8 @@ void ShadowMmu::fill_translation(const PagingState& ps, uint64_t va, uint64_t sp
 bool ShadowMmu::translate(const PagingState& ps, const AccessRequest& req, Translation& out, PageFault& fault) {
   if (!ps.paging()) return paging_off_translate(req, out);
   ShadowPage* root = root_for(ps);
-  const HardwareWalk hw = hardware_walk(root, req.va.value, req);
+  pwc_flush_after_exits();
+  const HardwareWalk hw = hardware_walk(ps, root, req.va.value, req);
   walks_.record(hw.refs, 0);
   if (hw.permitted) {
     fill_translation(ps, req.va.value, hw.spte, out);
@@ -136,6 +162,7 @@ bool ShadowMmu::handle_miss(const PagingState& ps, const AccessRequest& req, con
   const uint64_t gfn = (w.pbase + ((va & ~kPageMask) & (page_bytes(w.size) - 1))) >> kPageShift;
   const bool leaf_present = hw.spte & (pg::kP | kSpteMmio);
   const bool write = req.kind == Access::Write;
+  bool retried = false;
   // A write to a write-protected guest table whose spte is in place faults
   // again on retry: that exit emulates the write (on_watched_write counts it).
   if (!(write && leaf_present && write_protected(gfn))) {
@@ -151,10 +178,12 @@ bool ShadowMmu::handle_miss(const PagingState& ps, const AccessRequest& req, con
     const TrapKind kind = was_clean ? TrapKind::ShadowDirty : TrapKind::ShadowHiddenFault;
     vmx_.trap(kind, ExitReason::ExceptionNmi);
     install_path(ps, va);
-    walks_.record(4, 0);  // the retry is a new walk, now over a complete path
+    retried = true;
   }
   ShadowPage* root = root_for(ps);
-  const HardwareWalk again = hardware_walk(root, va, req);
+  pwc_flush_after_exits();
+  const HardwareWalk again = hardware_walk(ps, root, va, req);
+  if (retried) walks_.record(again.refs, 0);  // the retry is a new walk, now over a complete path
   fill_translation(ps, va, again.spte, out);
   if (write && !again.permitted) {
     const bool protect = write_protected(gfn);
@@ -288,6 +317,7 @@ void ShadowMmu::on_mmio_access(const PagingState& ps, uint64_t, uint64_t) {
 void ShadowMmu::on_cr3_load(const PagingState& ps, bool flushed) {
   vmx_.trap(TrapKind::ShadowCr3Switch, ExitReason::CrAccess);
   if (flushed) ++pcid_epoch_[ps.pcid()];
+  if (flushed && pwc_) pwc_->flush_pcid(vpid(), ps.pcid());
   if (flushed && opt_.unsync) resync_all(ExitReason::CrAccess);
   root_ = nullptr;
   if (ps.paging()) root_for(ps);
@@ -296,6 +326,7 @@ void ShadowMmu::on_cr3_load(const PagingState& ps, bool flushed) {
 
 void ShadowMmu::on_invlpg(const PagingState& ps, uint64_t va) {
   vmx_.trap(TrapKind::ShadowInvlpg, ExitReason::Invlpg);
+  if (pwc_) pwc_->flush_pcid(vpid(), ps.pcid());  // as natively (SDM 4.10.4.1)
   if (opt_.unsync) resync_all(ExitReason::Invlpg);
   if (ps.paging()) {
     ShadowPage* sp = root_for(ps);
@@ -310,6 +341,10 @@ void ShadowMmu::on_invpcid(const PagingState& ps, unsigned type, uint16_t pcid, 
   if (type == 1) ++pcid_epoch_[pcid];
   if (type == 2) ++all_epoch_;
   if (type == 3) ++nonglobal_epoch_;
+  if (pwc_) {
+    if (type <= 1) pwc_->flush_pcid(vpid(), pcid);
+    else pwc_->flush_all();
+  }
   if (opt_.unsync) resync_all(ExitReason::Invpcid);
   if (type == 0 && ps.paging() && pcid == ps.pcid()) {
     ShadowPage* sp = root_for(ps);
@@ -321,6 +356,7 @@ void ShadowMmu::on_invpcid(const PagingState& ps, unsigned type, uint16_t pcid, 
 
 void ShadowMmu::on_paging_mode_change(const PagingState&) {
   ++all_epoch_;  // the CPU flushed the whole TLB of this VPID
+  pwc_flush();
   // The role follows CR0.WP, EFER.NXE and CR4.SMEP: the next walk picks the
   // root for the new state.
   root_ = nullptr;

@@ -12,6 +12,7 @@
 #include "core/guest_ram.h"
 #include "core/host_memory.h"
 #include "core/mmu.h"
+#include "core/pwc.h"
 #include "core/vmx.h"
 #include "mmu_shadow/shadow_page.h"
 
@@ -23,6 +24,11 @@ struct ShadowOptions {
   unsigned flood_threshold = 3;
   unsigned cached_roots = 4;
   bool audit = false;
+  // walk.pwc: the CPU's paging-structure caches serve walks of the shadow
+  // tables as they serve any walk (the hardware does not know the tables
+  // are the hypervisor's).
+  bool pwc = true;
+  PwcGeometry pwc_geometry;
 };
 
 class ShadowMmu final : public Mmu {
@@ -67,7 +73,14 @@ class ShadowMmu final : public Mmu {
   };
 
   // The walk the CPU makes over the shadow tables (counted as hardware refs).
-  HardwareWalk hardware_walk(ShadowPage* root, uint64_t va, const AccessRequest& req) const;
+  HardwareWalk hardware_walk(const PagingState& ps, ShadowPage* root, uint64_t va, const AccessRequest& req);
+  // A shadow page went away or a non-leaf spte changed: cached pointers
+  // into the shadow tables may be stale (the hypervisor flushes them, as it
+  // must flush the TLB's paging-structure caches after zapping).
+  void pwc_flush() {
+    if (pwc_) pwc_->flush_all();
+  }
+  void pwc_flush_after_exits();
   bool handle_miss(const PagingState& ps, const AccessRequest& req, const HardwareWalk& hw, Translation& out,
                    PageFault& fault);
   void install_path(const PagingState& ps, uint64_t va);
@@ -122,6 +135,8 @@ class ShadowMmu final : public Mmu {
   uint64_t root_cr3_ = 0;
   uint32_t root_role_ = 0;
   uint64_t peak_ = 0;
+  std::unique_ptr<Pwc> pwc_;
+  uint64_t exits_seen_ = 0;
 };
 
 }  // namespace vmsim

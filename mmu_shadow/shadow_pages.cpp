@@ -60,6 +60,7 @@ void ShadowMmu::unlink(ShadowPage* parent, unsigned index) {
   ShadowPage* child = parent->child[index];
   parent->spt[index] = 0;
   parent->child[index] = nullptr;
+  pwc_flush();
   if (!child) return;
   erase_one(child->parents, SptePtr{parent, static_cast<uint16_t>(index)});
   if (child->parents.empty() && !child->root_pins) zap_page(child);
@@ -78,6 +79,7 @@ void ShadowMmu::zap_spte(ShadowPage* sp, unsigned index) {
 void ShadowMmu::zap_page(ShadowPage* sp) {
   if (sp->dead) return;
   sp->dead = true;
+  pwc_flush();
   for (const SptePtr& p : sp->parents) {
     p.sp->spt[p.index] = 0;
     p.sp->child[p.index] = nullptr;

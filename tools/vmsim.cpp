@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
 
   RunArgs ra;
   CLI::App* run = app.add_subcommand("run", "boot a guest and write its result JSON");
-  run->add_option("--mmu", ra.mmu, "MMU backend: native (no hypervisor), shadow (write-protect shadow paging); ept is not built yet")
+  run->add_option("--mmu", ra.mmu, "MMU backend: native (no hypervisor), shadow (write-protect shadow paging with lazy fill), ept (two-dimensional EPT paging with lazy population)")
       ->capture_default_str();
   run->add_option("--set", ra.sets, "set a configuration key, KEY=VALUE (repeatable; vmsim list --keys)");
   run->add_option("--config", ra.config_file, "JSON file of configuration keys (a result's `config` works)");

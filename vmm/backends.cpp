@@ -29,6 +29,8 @@ std::unique_ptr<Mmu> make_backend(const std::string& name, const BackendContext&
     o.flood_threshold = static_cast<unsigned>(ctx.config.get_int("shadow.flood_threshold"));
     o.cached_roots = static_cast<unsigned>(ctx.config.get_int("shadow.cached_roots"));
     o.audit = ctx.config.get_bool("shadow.audit");
+    o.pwc = ctx.config.get_bool("walk.pwc");
+    o.pwc_geometry = pwc_geometry(ctx.config);
     return std::make_unique<ShadowMmu>(*ctx.vmx, ctx.ram, ctx.host, o);
   }
   if (name == "ept") {
