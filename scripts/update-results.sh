@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate the committed results (results/): run the default suite (every
-# workload under every built mode of native, shadow, ept, ept-2m), then write
+# workload under every built mode of native, shadow, ept, ept-2m, ept-nopwc,
+# ept-novpid), then write
 # results/baseline.json and the report results/report.md, results/report.html
 # with its charts in results/report_charts/. Commit the change with the
 # reason: the baseline is what `ctest -L long` checks every run against.

@@ -252,7 +252,7 @@ int main(int argc, char** argv) {
   SuiteArgs sa;
   CLI::App* suite = app.add_subcommand("suite", "run every workload under every mode, in parallel (DESIGN §4)");
   suite->add_option("--mmu", sa.modes,
-                    "comma-separated modes (default: native,shadow,ept,ept-2m, those built); a mode is a backend "
+                    "comma-separated modes (default: native,shadow,ept,ept-2m,ept-nopwc,ept-novpid, those built); a mode is a backend "
                     "with optional suffixes -2m/-1g (ept.page_size), -novpid, -nopwc");
   suite->add_option("--workloads", sa.workloads, "comma-separated workloads (default: all; vmsim list --names)");
   suite->add_option("-j,--jobs", sa.jobs, "runs at once (default: the number of CPUs)");
