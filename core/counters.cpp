@@ -43,12 +43,13 @@ Counters& Counters::operator+=(const Counters& o) {
   each_additive(*this, o, [](uint64_t& x, uint64_t y) { x += y; });
   host_frames_peak = std::max(host_frames_peak, o.host_frames_peak);
   shadow_pages_peak = std::max(shadow_pages_peak, o.shadow_pages_peak);
+  shadow_pages_live += o.shadow_pages_live;
   ept_pages_peak = std::max(ept_pages_peak, o.ept_pages_peak);
   return *this;
 }
 
 Counters Counters::operator-(const Counters& o) const {
-  Counters r = *this;  // peaks stay those of *this (the later snapshot)
+  Counters r = *this;  // peaks and levels stay those of *this (the later snapshot)
   each_additive(r, o, [](uint64_t& x, uint64_t y) { x -= y; });
   return r;
 }
@@ -117,6 +118,7 @@ nlohmann::json to_json(const Counters& c, const CostModel& m) {
         {"refs_histogram", hist}}},
       {"memory",
        {{"shadow_pages_peak", c.shadow_pages_peak},
+        {"shadow_pages_live", c.shadow_pages_live},
         {"ept_pages_peak", c.ept_pages_peak},
         {"host_frames_peak", c.host_frames_peak}}},
       {"model_cycles", model_cycles(c, m)},

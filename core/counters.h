@@ -37,6 +37,7 @@ struct Counters {
   // end of the ROI.
   uint64_t host_frames_peak = 0;
   uint64_t shadow_pages_peak = 0;
+  uint64_t shadow_pages_live = 0;  // a level: the count at the snapshot (end of run or ROI)
   uint64_t ept_pages_peak = 0;
 
   Counters& operator+=(const Counters& o);

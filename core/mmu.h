@@ -120,6 +120,7 @@ class Mmu {
 
   // Host frames holding the backend's own tables, at their peak.
   virtual uint64_t shadow_pages_peak() const { return 0; }
+  virtual uint64_t shadow_pages_live() const { return 0; }
   virtual uint64_t ept_pages_peak() const { return 0; }
 
   const WalkStats& walks() const { return walks_; }

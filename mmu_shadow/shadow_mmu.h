@@ -47,7 +47,7 @@ class ShadowMmu final : public Mmu {
   void on_mmio_access(const PagingState& ps, uint64_t la, uint64_t pa) override;
   uint64_t shadow_pages_peak() const override { return peak_; }
 
-  uint64_t shadow_pages_live() const { return pages_.size(); }
+  uint64_t shadow_pages_live() const override { return pages_.size(); }
   // DESIGN §8's invariants; empty when they hold, else the first violation.
   std::string audit() const;
   // Whether writes to guest frame 'gfn' trap (a synced shadow page mirrors it).

@@ -375,6 +375,7 @@ Counters Machine::total() const {
   c.walks = mmu_->walks();
   c.host_frames_peak = host_.frames_peak();
   c.shadow_pages_peak = mmu_->shadow_pages_peak();
+  c.shadow_pages_live = mmu_->shadow_pages_live();
   c.ept_pages_peak = mmu_->ept_pages_peak();
   if (vmx_) c.vmx = vmx_->stats();
   return c;

@@ -52,6 +52,10 @@ TEST(Shadow, FreshPagesAreOneHiddenFaultEachAndFirstWritesOneDirtyTrap) {
   EXPECT_EQ(trap(r, "shadow_hidden_fault"), K);
   EXPECT_EQ(r.roi_json["walks"]["refs_histogram"], (nlohmann::json{{"1", 4 * K}})) << r.roi_json["walks"].dump();
   EXPECT_EQ(r.roi.walks.pwc_hits, 4 * K);
+  // The live count is a level, at most the peak, and real tables exist.
+  const nlohmann::json& mem = r.total_json["memory"];
+  EXPECT_GT(mem["shadow_pages_live"].get<uint64_t>(), 0u);
+  EXPECT_LE(mem["shadow_pages_live"].get<uint64_t>(), mem["shadow_pages_peak"].get<uint64_t>());
 }
 
 // walks.c under shadow: the three INVLPGs before the ROI drop the sptes, so
