@@ -2,37 +2,15 @@
 // console (console_sha256) and exit code as under native, with 4 KiB and
 // 2 MiB EPT leaves; and no exit for a guest page fault (page faults equal
 // native's count, no EXCEPTION_NMI exits).
-#include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <string>
+#include "tests/workloads/mode_run.h"
 
 namespace vmsim::workloads {
 namespace {
 
-nlohmann::json run_json(const std::string& workload, const std::string& options) {
-  const std::string json = (std::filesystem::temp_directory_path() /
-                            ("vmsim-ept-" + std::to_string(::getpid()) + ".json"))
-                               .string();
-  const std::string cmd = std::string(VMSIM_BIN) + " run -q " + options + " -o " + json + " " + workload +
-                          " >/dev/null 2>&1";
-  if (std::system(cmd.c_str()) == -1) return {};
-  std::ifstream in(json);
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  std::filesystem::remove(json);
-  return j;
-}
-
 class EptWorkload : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EptWorkload, ConsoleAndExitCodeEqualNative) {
-  const std::string& p = GetParam();
-  const auto space = p.find(' ');
-  const std::string target = space == std::string::npos ? p : p.substr(0, space) + " -- " + p.substr(space + 1);
+  const std::string target = target_of(GetParam());
   const nlohmann::json n = run_json(target, "--mmu native");
   ASSERT_TRUE(n.is_object()) << "no native result";
   ASSERT_EQ(n["guest"]["end"], "clean");
@@ -50,17 +28,7 @@ TEST_P(EptWorkload, ConsoleAndExitCodeEqualNative) {
   }
 }
 
-std::string name(const ::testing::TestParamInfo<std::string>& i) {
-  std::string n;
-  for (char c : i.param)
-    if (std::isalnum(static_cast<unsigned char>(c))) n += c;
-  return n;
-}
-
-INSTANTIATE_TEST_SUITE_P(Workloads, EptWorkload,
-                         ::testing::Values("compute", "seqscan", "ptrchase", "ptrchase --huge", "pagefault",
-                                           "forkexec", "cow", "ctxswitch", "mmapchurn", "mix"),
-                         name);
+INSTANTIATE_TEST_SUITE_P(Workloads, EptWorkload, all_workloads(), param_name);
 
 }  // namespace
 }  // namespace vmsim::workloads
