@@ -1,5 +1,7 @@
 #include "core/native_mmu.h"
 
+#include <cstring>
+
 namespace vmsim {
 
 NativeMmu::NativeMmu(GuestRam& ram, bool pwc, const PwcGeometry& g) : ram_(ram) {
@@ -58,6 +60,21 @@ void NativeMmu::on_invpcid(const PagingState&, unsigned type, uint16_t pcid, uin
 
 void NativeMmu::on_paging_mode_change(const PagingState&) {
   if (pwc_) pwc_->flush_all();
+}
+
+unsigned guest_walk_refs(GuestRam& ram, uint64_t cr3, uint64_t la) {
+  unsigned refs = 0;
+  uint64_t table = cr3 & paging::kAddrMask;
+  for (unsigned level = 4; level >= 1; --level) {
+    ++refs;
+    const uint8_t* p = ram.host_ptr(Gpa(table + 8ull * paging::index_at(la, level)));
+    if (!p) break;
+    uint64_t e;
+    std::memcpy(&e, p, sizeof e);
+    if (!(e & paging::kP) || level == 1 || (e & paging::kPS)) break;
+    table = e & paging::kAddrMask;
+  }
+  return refs;
 }
 
 }  // namespace vmsim

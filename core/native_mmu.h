@@ -44,4 +44,9 @@ struct GuestRamTables {
   }
 };
 
+// The references a hypervisor's software walk of the guest's tables makes to
+// reach 'la' (an emulator decoding a device access): read-only, no A/D
+// updates, stopping at a non-present entry or a leaf.
+unsigned guest_walk_refs(GuestRam& ram, uint64_t cr3, uint64_t la);
+
 }  // namespace vmsim

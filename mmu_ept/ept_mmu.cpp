@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/native_mmu.h"
 #include "core/tlb.h"
 #include "mmu_ept/ept_entry.h"
 #include "mmu_ept/ept_mmu.h"
@@ -158,19 +159,7 @@ void EptMmu::on_paging_mode_change(const PagingState&) {
 // in software to find the operand, which is counted apart from hardware walks.
 void EptMmu::on_mmio_access(const PagingState& ps, uint64_t la, uint64_t) {
   vmx_.trap(TrapKind::Mmio, ExitReason::EptMisconfig);
-  if (!ps.paging()) return;
-  unsigned refs = 0;
-  uint64_t table = ps.cr3 & paging::kAddrMask;
-  for (unsigned level = 4; level >= 1; --level) {
-    ++refs;
-    const uint8_t* p = ram_.host_ptr(Gpa(table + 8ull * paging::index_at(la, level)));
-    if (!p) break;
-    uint64_t e;
-    std::memcpy(&e, p, sizeof e);
-    if (!(e & paging::kP) || level == 1 || (e & paging::kPS)) break;
-    table = e & paging::kAddrMask;
-  }
-  vmx_.soft_walk(refs);
+  if (ps.paging()) vmx_.soft_walk(guest_walk_refs(ram_, ps.cr3, la));
 }
 
 }  // namespace vmsim

@@ -306,12 +306,12 @@ uint64_t ShadowMmu::guest_entry(uint64_t gfn, unsigned index) const {
   return v;
 }
 
-void ShadowMmu::on_mmio_access(const PagingState& ps, uint64_t, uint64_t) {
+void ShadowMmu::on_mmio_access(const PagingState& ps, uint64_t la, uint64_t) {
   // Every device access exits (the spte is an MMIO spte, or paging is off
   // and the page is not RAM); the emulator walks the guest's tables to
   // decode the access.
   vmx_.trap(TrapKind::Mmio, ExitReason::ExceptionNmi);
-  if (ps.paging()) vmx_.soft_walk(4);
+  if (ps.paging()) vmx_.soft_walk(guest_walk_refs(ram_, ps.cr3, la));
 }
 
 void ShadowMmu::on_cr3_load(const PagingState& ps, bool flushed) {
