@@ -11,13 +11,6 @@
 namespace vmsim::guests {
 namespace {
 
-GuestRun run(const std::string& name, const std::string& mmu, std::vector<std::string> sets = {}) {
-  GuestOptions o;
-  o.mmu = mmu;
-  o.sets = std::move(sets);
-  return run_guest(name, o);
-}
-
 uint64_t reason(const nlohmann::json& j, const char* r) { return j["vmexits"]["by_reason"][r].get<uint64_t>(); }
 uint64_t flushes(const nlohmann::json& j, const char* cause) {
   return j["tlb"]["flushes"]["by_cause"][cause].get<uint64_t>();
@@ -26,13 +19,13 @@ uint64_t flushes(const nlohmann::json& j, const char* cause) {
 constexpr uint64_t K = 16, R = 12;  // as in ept_fill.c
 
 TEST(Ept, FillGuestPassesNativelyWithoutExits) {
-  const GuestRun r = run("ept_fill", "native");
+  const GuestRun r = run_guest("ept_fill", "native");
   ASSERT_TRUE(r.passed()) << r.describe();
   EXPECT_EQ(r.roi.vmx.exits, 0u);
 }
 
 TEST(Ept, EachFresh4KGpaIsOneEptViolation) {
-  const GuestRun r = run("ept_fill", "ept", {"ept.page_size=4k"});
+  const GuestRun r = run_guest("ept_fill", "ept", {"ept.page_size=4k"});
   ASSERT_TRUE(r.passed()) << r.describe();
   EXPECT_EQ(r.roi_json["traps"]["ept_fill"].get<uint64_t>(), K + R) << r.roi_json["traps"].dump();
   EXPECT_EQ(reason(r.roi_json, "EPT_VIOLATION"), K + R);
@@ -40,14 +33,14 @@ TEST(Ept, EachFresh4KGpaIsOneEptViolation) {
 }
 
 TEST(Ept, With2MEptLeavesEachFresh2MRegionIsOneViolation) {
-  const GuestRun r = run("ept_fill", "ept", {"ept.page_size=2m"});
+  const GuestRun r = run_guest("ept_fill", "ept", {"ept.page_size=2m"});
   ASSERT_TRUE(r.passed()) << r.describe();
   EXPECT_EQ(r.roi_json["traps"]["ept_fill"].get<uint64_t>(), 1 + R) << r.roi_json["traps"].dump();
   EXPECT_EQ(reason(r.roi_json, "EPT_VIOLATION"), 1 + R);
 }
 
 TEST(Ept, WithoutVpidEveryExitFlushesAtExitAndAtEntry) {
-  const GuestRun r = run("ept_fill", "ept", {"vmx.vpid=false"});
+  const GuestRun r = run_guest("ept_fill", "ept", {"vmx.vpid=false"});
   ASSERT_TRUE(r.passed()) << r.describe();
   for (const nlohmann::json* j : {&r.roi_json, &r.total_json}) {
     const uint64_t exits = (*j)["vmexits"]["total"].get<uint64_t>();
@@ -55,7 +48,7 @@ TEST(Ept, WithoutVpidEveryExitFlushesAtExitAndAtEntry) {
     EXPECT_EQ(flushes(*j, "vm_exit"), exits);
     EXPECT_EQ(flushes(*j, "vm_entry"), exits);
   }
-  const GuestRun tagged = run("ept_fill", "ept", {"vmx.vpid=true"});
+  const GuestRun tagged = run_guest("ept_fill", "ept", {"vmx.vpid=true"});
   ASSERT_TRUE(tagged.passed()) << tagged.describe();
   EXPECT_EQ(flushes(tagged.total_json, "vm_exit") + flushes(tagged.total_json, "vm_entry"), 0u);
 }
@@ -66,7 +59,7 @@ TEST(Ept, WithoutVpidEveryExitFlushesAtExitAndAtEntry) {
 // n of them guest entries. 1 GiB EPT leaves need the first GiB all RAM.
 TEST(Ept, ColdTwoDimensionalWalksMakeNmPlusNPlusMReferences) {
   for (const auto& [size, m] : {std::pair{"4k", 4u}, std::pair{"2m", 3u}, std::pair{"1g", 2u}}) {
-    const GuestRun r = run("walks", "ept",
+    const GuestRun r = run_guest("walks", "ept",
                            {"walk.pwc=false", "walk.nested_tlb=false", std::string("ept.page_size=") + size,
                             "memory.guest_mib=2048"});
     ASSERT_TRUE(r.passed()) << r.describe();

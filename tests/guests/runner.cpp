@@ -66,6 +66,13 @@ GuestRun run_guest(const std::string& name, const GuestOptions& o) {
   return run;
 }
 
+GuestRun run_guest(const std::string& name, const std::string& mmu, std::vector<std::string> sets) {
+  GuestOptions o;
+  o.mmu = mmu;
+  o.sets = std::move(sets);
+  return run_guest(name, o);
+}
+
 std::vector<std::string> modes() { return backend_names(); }
 
 }  // namespace vmsim::guests

@@ -39,6 +39,8 @@ struct GuestOptions {
 
 // 'name' is a test guest target (tests/guests/CMakeLists.txt).
 GuestRun run_guest(const std::string& name, const GuestOptions& options = {});
+// The same under 'mmu' with configuration 'sets', by the direct ELF64 protocol.
+GuestRun run_guest(const std::string& name, const std::string& mmu, std::vector<std::string> sets = {});
 
 // The backends this build has, for tests parameterized over modes.
 std::vector<std::string> modes();

@@ -9,13 +9,6 @@
 namespace vmsim::guests {
 namespace {
 
-GuestRun run(const std::string& name, const std::string& mmu, std::vector<std::string> sets = {}) {
-  GuestOptions o;
-  o.mmu = mmu;
-  o.sets = std::move(sets);
-  return run_guest(name, o);
-}
-
 uint64_t trap(const GuestRun& r, const char* kind) { return r.roi_json["traps"][kind].get<uint64_t>(); }
 uint64_t flushes(const GuestRun& r, const char* cause) {
   return r.roi_json["tlb"]["flushes"]["by_cause"][cause].get<uint64_t>();
@@ -25,7 +18,7 @@ constexpr uint64_t K = 16, N = 12, S = 10;  // as in shadow_fill.c, shadow_ptwri
 
 TEST(Shadow, GuestsPassNativelyToo) {
   for (const char* g : {"shadow_fill", "shadow_ptwrite", "shadow_cr3", "shadow_flood"}) {
-    const GuestRun r = run(g, "native");
+    const GuestRun r = run_guest(g, "native");
     EXPECT_TRUE(r.passed()) << g << ": " << r.describe();
     EXPECT_EQ(r.roi.vmx.exits, 0u) << g;
   }
@@ -33,7 +26,7 @@ TEST(Shadow, GuestsPassNativelyToo) {
 
 TEST(Shadow, FreshPagesAreOneHiddenFaultEachAndFirstWritesOneDirtyTrap) {
   for (const char* prefetch : {"shadow.prefetch=0", "shadow.prefetch=8"}) {
-    const GuestRun r = run("shadow_fill", "shadow", {prefetch, "walk.pwc=false"});
+    const GuestRun r = run_guest("shadow_fill", "shadow", {prefetch, "walk.pwc=false"});
     ASSERT_TRUE(r.passed()) << r.describe();
     EXPECT_EQ(trap(r, "shadow_hidden_fault"), K) << prefetch;  // A=0 neighbours are never prefetched
     EXPECT_EQ(trap(r, "shadow_dirty"), K) << prefetch;
@@ -47,7 +40,7 @@ TEST(Shadow, FreshPagesAreOneHiddenFaultEachAndFirstWritesOneDirtyTrap) {
   }
   // With the paging-structure caches (walk.pwc, the default) the CPU walks
   // the shadow tables as it walks any: the PDE cache leaves one reference.
-  const GuestRun r = run("shadow_fill", "shadow");
+  const GuestRun r = run_guest("shadow_fill", "shadow");
   ASSERT_TRUE(r.passed()) << r.describe();
   EXPECT_EQ(trap(r, "shadow_hidden_fault"), K);
   EXPECT_EQ(r.roi_json["walks"]["refs_histogram"], (nlohmann::json{{"1", 4 * K}})) << r.roi_json["walks"].dump();
@@ -62,7 +55,7 @@ TEST(Shadow, FreshPagesAreOneHiddenFaultEachAndFirstWritesOneDirtyTrap) {
 // each cold page is a hidden fault; every walk is over the 4-level shadow
 // table, whatever the guest's page size (large guest pages are split).
 TEST(Shadow, ColdWalksAreFourReferenceShadowWalksWithAHiddenFaultEach) {
-  const GuestRun r = run("walks", "shadow", {"walk.pwc=false"});
+  const GuestRun r = run_guest("walks", "shadow", {"walk.pwc=false"});
   ASSERT_TRUE(r.passed()) << r.describe();
   EXPECT_EQ(trap(r, "shadow_hidden_fault"), 3u);
   EXPECT_EQ(r.roi_json["vmexits"]["total"].get<uint64_t>(), 3u);
@@ -70,7 +63,7 @@ TEST(Shadow, ColdWalksAreFourReferenceShadowWalksWithAHiddenFaultEach) {
 }
 
 TEST(Shadow, EveryGuestPageTableWriteTrapsWithUnsyncOff) {
-  const GuestRun r = run("shadow_ptwrite", "shadow");
+  const GuestRun r = run_guest("shadow_ptwrite", "shadow");
   ASSERT_TRUE(r.passed()) << r.describe();
   EXPECT_EQ(trap(r, "shadow_pt_write"), N) << r.roi_json["traps"].dump();
   EXPECT_EQ(trap(r, "shadow_invlpg"), 1u);
@@ -80,7 +73,7 @@ TEST(Shadow, EveryGuestPageTableWriteTrapsWithUnsyncOff) {
 }
 
 TEST(Shadow, UnsyncTurnsPageTableWriteTrapsIntoAResync) {
-  const GuestRun r = run("shadow_ptwrite", "shadow", {"shadow.unsync=true"});
+  const GuestRun r = run_guest("shadow_ptwrite", "shadow", {"shadow.unsync=true"});
   ASSERT_TRUE(r.passed()) << r.describe();
   EXPECT_EQ(trap(r, "shadow_pt_write"), 1u) << r.roi_json["traps"].dump();  // the write that unsyncs
   EXPECT_EQ(trap(r, "shadow_resync"), 1u);                                 // at the INVLPG
@@ -88,7 +81,7 @@ TEST(Shadow, UnsyncTurnsPageTableWriteTrapsIntoAResync) {
 }
 
 TEST(Shadow, EachCr3SwitchIsOneExitAndOneGuestFlush) {
-  const GuestRun r = run("shadow_cr3", "shadow");
+  const GuestRun r = run_guest("shadow_cr3", "shadow");
   ASSERT_TRUE(r.passed()) << r.describe();
   EXPECT_EQ(trap(r, "shadow_cr3_switch"), S);
   EXPECT_EQ(r.roi_json["vmexits"]["by_reason"]["CR_ACCESS"].get<uint64_t>(), S);
@@ -100,19 +93,19 @@ TEST(Shadow, EachCr3SwitchIsOneExitAndOneGuestFlush) {
 }
 
 TEST(Shadow, OneCachedRootRefillsAfterEverySwitch) {
-  const GuestRun r = run("shadow_cr3", "shadow", {"shadow.cached_roots=1"});
+  const GuestRun r = run_guest("shadow_cr3", "shadow", {"shadow.cached_roots=1"});
   ASSERT_TRUE(r.passed()) << r.describe();
   EXPECT_EQ(trap(r, "shadow_cr3_switch"), S);
   EXPECT_GE(trap(r, "shadow_hidden_fault"), S);  // at least the page read after each switch
 }
 
 TEST(Shadow, AFloodedNonLeafTableIsUnshadowedAtTheThreshold) {
-  const GuestRun r = run("shadow_flood", "shadow");
+  const GuestRun r = run_guest("shadow_flood", "shadow");
   ASSERT_TRUE(r.passed()) << r.describe();
   EXPECT_EQ(trap(r, "shadow_pt_write"), 2u) << r.roi_json["traps"].dump();
   EXPECT_EQ(trap(r, "shadow_unshadow"), 1u);  // the third write
   EXPECT_EQ(r.roi_json["vmexits"]["total"].get<uint64_t>(), 3u);
-  const GuestRun off = run("shadow_flood", "shadow", {"shadow.flood_threshold=0"});
+  const GuestRun off = run_guest("shadow_flood", "shadow", {"shadow.flood_threshold=0"});
   ASSERT_TRUE(off.passed()) << off.describe();
   EXPECT_EQ(trap(off, "shadow_pt_write"), 3u);
   EXPECT_EQ(trap(off, "shadow_unshadow"), 0u);
@@ -124,8 +117,8 @@ TEST(Shadow, AFloodedNonLeafTableIsUnshadowedAtTheThreshold) {
 // injected, with the error code and CR2 native gives (pfmatrix.c checks
 // them from inside).
 TEST(Shadow, InjectedPageFaultsAreExactlyTheGuestsFaults) {
-  const GuestRun n = run("pfmatrix", "native");
-  const GuestRun s = run("pfmatrix", "shadow");
+  const GuestRun n = run_guest("pfmatrix", "native");
+  const GuestRun s = run_guest("pfmatrix", "shadow");
   ASSERT_TRUE(n.passed()) << n.describe();
   ASSERT_TRUE(s.passed()) << s.describe();
   EXPECT_EQ(s.console, n.console);
@@ -136,7 +129,7 @@ TEST(Shadow, InjectedPageFaultsAreExactlyTheGuestsFaults) {
 TEST(Shadow, AuditHoldsOnEveryDirectedGuest) {
   for (const char* g : {"shadow_fill", "shadow_ptwrite", "shadow_cr3", "shadow_flood", "pfmatrix", "tlbflush", "smc"})
     for (const char* unsync : {"shadow.unsync=false", "shadow.unsync=true"}) {
-      const GuestRun r = run(g, "shadow", {"shadow.audit=true", unsync});
+      const GuestRun r = run_guest(g, "shadow", {"shadow.audit=true", unsync});
       EXPECT_TRUE(r.passed()) << g << " " << unsync << ": " << r.describe();
     }
 }
